@@ -1,0 +1,99 @@
+"""Where the suite's cProfile captures live, and how they are read and written.
+
+Stdlib only: used inside benchmark environments (writing) and by the host-side
+tooling (reading). Layout, beside asv's ``results/`` but never inside it::
+
+    <root>/<machine>/<commit[:8]>-<env_name>/<workload>/n=<n>.prof.gz
+
+so pruning one commit is the glob ``<root>/*/<commit[:8]>-*``. Each file is the
+gzip-compressed marshal dump that ``pstats`` and snakeviz read once unzipped
+(``load_stats`` below does that in memory).
+"""
+
+from __future__ import annotations
+
+import gzip
+import marshal
+import os
+import platform
+import pstats
+from pathlib import Path
+
+ROOT_ENV = "CASCADE_BENCH_PROFILE_DIR"  # overrides <asv conf dir>/profiles
+MACHINE_ENV = "CASCADE_BENCH_MACHINE"  # set by the suite's asv plugin (asv passes no --machine)
+SUFFIX = ".prof.gz"
+
+
+def root_for(conf_dir: Path) -> Path:
+    """Profiles of the suite whose asv config lives in ``conf_dir``."""
+    if os.environ.get(ROOT_ENV):
+        return Path(os.environ[ROOT_ENV])
+    return Path(conf_dir) / "profiles"
+
+
+def default_root() -> Path:
+    return root_for(Path(os.environ.get("ASV_CONF_DIR", ".")))
+
+
+def current_machine() -> str:
+    # asv's own default machine name is the host name.
+    return os.environ.get(MACHINE_ENV) or platform.uname().node
+
+
+def run_dir(root: Path, machine: str, commit: str, env_name: str) -> Path:
+    return root / machine / f"{commit[:8]}-{env_name}"
+
+
+def profile_path(
+    root: Path, machine: str, commit: str, env_name: str, workload: str, n: int
+) -> Path:
+    return run_dir(root, machine, commit, env_name) / workload / f"n={n}{SUFFIX}"
+
+
+def current_profile_path(workload: str, n: int) -> Path:
+    """The path for this benchmark process (asv sets ASV_COMMIT and ASV_ENV_NAME)."""
+    return profile_path(
+        default_root(),
+        current_machine(),
+        os.environ.get("ASV_COMMIT", "unknown"),
+        os.environ.get("ASV_ENV_NAME", "unknown"),
+        workload,
+        n,
+    )
+
+
+def write_stats(stats: pstats.Stats, path: Path) -> None:
+    """Atomically write ``stats``: an interrupted run never leaves half a profile."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with gzip.open(tmp, "wb", compresslevel=6) as fh:
+        marshal.dump(stats.stats, fh)
+    os.replace(tmp, path)
+
+
+class _Dump:
+    """Adapter so ``pstats.Stats`` accepts an already-loaded stats dict."""
+
+    def __init__(self, raw: dict) -> None:
+        self.stats = raw
+
+    def create_stats(self) -> None:
+        pass
+
+
+def load_stats(path: Path) -> pstats.Stats:
+    """Load a stored profile; raises ValueError with a one-line reason if corrupt."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            raw = marshal.load(fh)
+    except (OSError, EOFError, ValueError, TypeError) as exc:
+        raise ValueError(f"corrupt profile {path}: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ValueError(f"corrupt profile {path}: not a pstats dump")
+    return pstats.Stats(_Dump(raw))
+
+
+def export_prof(path: Path, dest: Path) -> Path:
+    """Write an uncompressed ``.prof`` that snakeviz opens."""
+    load_stats(path).dump_stats(str(dest))
+    return dest

@@ -1,0 +1,75 @@
+"""cProfile capture of one workload run, inside the benchmark environment."""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+from dataclasses import dataclass
+
+from . import _profile_store
+
+
+@dataclass(frozen=True)
+class Counts:
+    calls_per_iteration: float
+    primitive_calls_per_iteration: float
+
+
+@dataclass(frozen=True)
+class Skipped:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    reason: str
+
+
+Outcome = Counts | Skipped | Failed
+
+
+def capture(workload: str, n: int) -> pstats.Stats:
+    """Profile one steady-state run of ``workload``: warm process, fresh engine."""
+    from . import _workloads  # imports Cascade: only inside the benchmark process
+
+    _workloads.warm_up(workload)
+    loop = _workloads.prepare(workload, n)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        loop.run()
+    finally:
+        profiler.disable()
+    return pstats.Stats(profiler)
+
+
+def profile_once(workload: str, n: int) -> Counts:
+    """Capture ``workload`` and file the profile where the host-side tools find it."""
+    path = _profile_store.current_profile_path(workload, n)
+    path.unlink(missing_ok=True)  # a failing commit must not keep an older profile
+    stats = capture(workload, n)
+    _profile_store.write_stats(stats, path)
+    return Counts(stats.total_calls / n, stats.prim_calls / n)
+
+
+def profile_sizes(workload: str, sizes: list[int]) -> dict[int, Outcome]:
+    """Outcome per loop size; one size failing does not hide the others."""
+    outcomes: dict[int, Outcome] = {}
+    for n in sizes:
+        try:
+            outcomes[n] = profile_once(workload, n)
+        except NotImplementedError as exc:
+            outcomes[n] = Skipped(str(exc))
+        except Exception as exc:  # noqa: BLE001 - recorded as this size's failure
+            outcomes[n] = Failed(f"{type(exc).__name__}: {exc}")
+    return outcomes
+
+
+def counts_or_raise(outcomes: dict[int, Outcome], n: int) -> Counts:
+    """Turn a stored outcome into asv's vocabulary: n/a (skip) or failed."""
+    outcome = outcomes[n]
+    if isinstance(outcome, Skipped):
+        raise NotImplementedError(outcome.reason)
+    if isinstance(outcome, Failed):
+        raise RuntimeError(f"profiling failed: {outcome.reason}")
+    return outcome

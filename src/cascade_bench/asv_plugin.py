@@ -1,0 +1,27 @@
+"""asv plugin (``plugins`` in asv.conf.json), imported by asv before any command runs.
+
+asv does not pass the machine name (``--machine``) to benchmark processes, but
+profiles must be filed under the same machine as asv's results. Every command
+that runs benchmarks resolves its machine through ``Machine.load``; wrapping it
+puts the name into the environment that asv hands to benchmark processes.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from asv import machine as _asv_machine
+
+from . import suite
+
+_original_load = _asv_machine.Machine.load.__func__
+
+
+def _load_and_export(cls: type, *args: Any, **kwargs: Any) -> Any:
+    loaded = _original_load(cls, *args, **kwargs)
+    os.environ[suite.profile_store().MACHINE_ENV] = loaded.machine
+    return loaded
+
+
+_asv_machine.Machine.load = classmethod(_load_and_export)

@@ -1,0 +1,108 @@
+"""``cascade-bench profile``: the successor of Cascade's ``scripts/profile_entry.py``.
+
+Profiles one workload at the installed Cascade (or at a commit, in the suite's
+asv environment), prints the top functions by cumulative and own time, and
+writes a ``.prof`` for snakeviz; or prints a profile stored by ``asv run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from . import envs, profiles, results, suite
+from .asvconf import load_suite
+from .suite import ROOT, SuiteError
+
+PROFILE_SCRIPT = ROOT / "envtools" / "profile_workload.py"
+DEFAULT_N = 1000
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("profile", help="profile a workload, or print a stored profile")
+    p.add_argument("workload", nargs="?", help="e.g. heavy_jump_loop (see --list)")
+    p.add_argument("-n", type=int, default=None, help=f"loop iterations (default {DEFAULT_N})")
+    p.add_argument("--commit", help="profile (or look up) this Cascade commit")
+    p.add_argument("--stored", metavar="BENCH", help="print the profile asv run stored for BENCH")
+    p.add_argument("--python", help="interpreter with Cascade installed (default: this one)")
+    p.add_argument("--machine", help="asv machine name of stored profiles")
+    p.add_argument("--config", default="asv.conf.json")
+    p.add_argument("-o", "--output", help="where to write the .prof (snakeviz FILE)")
+    p.add_argument("--top", type=int, default=20)
+    p.add_argument("--list", action="store_true", help="list the workloads")
+    p.set_defaults(func=run)
+
+
+def _workload(name: str | None) -> str:
+    known = suite.eras().WORKLOAD_FAMILY
+    if name is None or name not in known:
+        raise SuiteError(f"unknown workload {name!r}; known: {', '.join(known)}")
+    return name
+
+
+def default_machine(results_dir: Path, given: str | None) -> str:
+    """asv's own rule (host name), unless the results hold exactly one machine."""
+    if given:
+        return given
+    found = results.machines(results_dir)
+    return found[0] if len(found) == 1 else suite.profile_store().current_machine()
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list:
+        for name, family in suite.eras().WORKLOAD_FAMILY.items():
+            print(f"{name:26s} {family}")
+        return 0
+    n = args.n or DEFAULT_N
+    if args.stored:
+        return _print_stored(args, n)
+    workload = _workload(args.workload)
+    out = Path(args.output or f"profile_{workload}_{n}.prof")
+    python = Path(args.python or sys.executable)
+    if args.commit:
+        bench = load_suite(args.config)
+        commit = bench.resolve_commit(args.commit)
+        python = envs.python_of_first_env(bench)
+        print(f"installing {commit[:8]} into {python.parent.parent}", file=sys.stderr)
+        envs.install_commit(bench, python, commit)
+    proc = subprocess.run(
+        [str(python), str(PROFILE_SCRIPT), workload, str(n), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        lines = proc.stderr.strip().splitlines() or ["failed"]
+        raise SuiteError(lines[-1])
+    _print(profiles.load_raw(out), workload, n, args.top)
+    print(f"wrote {out} (open with: snakeviz {out})")
+    return 0
+
+
+def _print_stored(args: argparse.Namespace, n: int) -> int:
+    if not args.commit:
+        raise SuiteError("--stored needs --commit")
+    bench = load_suite(args.config)
+    workload = suite.workload_of(args.stored) or _workload(args.stored)
+    commit = bench.resolve_commit(args.commit)
+    root = suite.profile_store().root_for(bench.conf_dir)
+    machine = default_machine(bench.results_dir, args.machine)
+    path = profiles.stored_path(root, machine, commit, workload, n)
+    stats = profiles.load(path)
+    _print(stats, workload, n, args.top, source=path)
+    if args.output:
+        suite.profile_store().export_prof(path, Path(args.output))
+        print(f"wrote {args.output} (open with: snakeviz {args.output})")
+    return 0
+
+
+def _print(stats, workload: str, n: int, top: int, source: Path | None = None) -> None:
+    where = f" ({source})" if source else ""
+    print(f"{workload} n={n}{where}")
+    print(
+        f"{stats.total_calls} function calls ({stats.prim_calls} primitive) = "
+        f"{stats.total_calls / n:.2f} per iteration, {stats.total_tt:.3f} s"
+    )
+    print(profiles.top_report(stats, top))

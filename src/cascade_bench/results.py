@@ -1,0 +1,80 @@
+"""asv's stored results as flat points: (commit, benchmark, params) -> value.
+
+A value is a number, ``FAILED`` (asv stored None: the benchmark raised or timed
+out) or ``SKIPPED`` (NaN: ``setup`` raised NotImplementedError, asv's n/a).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from asv.results import Results
+from asv.util import UserError
+
+from .suite import SuiteError
+
+FAILED = "failed"
+SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Point:
+    commit: str
+    env_name: str
+    benchmark: str
+    params: tuple[str, ...]
+    value: float | str  # a number, FAILED or SKIPPED
+    date: int | None = None  # commit date (ms), as asv stores it
+
+
+def _classify(value: object) -> float | str:
+    if value is None:
+        return FAILED
+    if isinstance(value, float) and math.isnan(value):
+        return SKIPPED
+    return float(value)  # type: ignore[arg-type]
+
+
+def load_file(path: Path) -> list[Point]:
+    """Points of one results file; SuiteError (one line) if it is corrupt or partial."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = Results.load(str(path))
+    except (UserError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise SuiteError(f"corrupt results file {path}: {str(exc).splitlines()[0]}") from None
+    points = []
+    for key in res.get_all_result_keys():
+        values = res.get_result_value(key, res.get_result_params(key))
+        combos = list(itertools.product(*res.get_result_params(key))) or [()]
+        for combo, value in zip(combos, values, strict=False):
+            points.append(
+                Point(res.commit_hash, res.env_name, key, tuple(combo), _classify(value), res.date)
+            )
+    return points
+
+
+def load_machine(results_dir: Path, machine: str, *, strict: bool = True) -> list[Point]:
+    """All points of one machine. ``strict`` turns a bad file into an error; otherwise skipped."""
+    machine_dir = results_dir / machine
+    if not (machine_dir / "machine.json").is_file():
+        raise SuiteError(f"no asv results for machine {machine!r} in {results_dir}")
+    points: list[Point] = []
+    for path in sorted(machine_dir.glob("*.json")):
+        if path.name == "machine.json":
+            continue
+        try:
+            points.extend(load_file(path))
+        except SuiteError:
+            if strict:
+                raise
+    return points
+
+
+def machines(results_dir: Path) -> list[str]:
+    return sorted(p.parent.name for p in results_dir.glob("*/machine.json"))

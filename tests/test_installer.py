@@ -1,0 +1,59 @@
+"""The per-commit installer's layout logic (the end-to-end tests install for real)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from asvtools import PROJECT
+
+spec = importlib.util.spec_from_file_location(
+    "install_cascade", PROJECT / "envtools" / "install_cascade.py"
+)
+installer = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(installer)
+
+STUB = '# comment\n__path__ = __import__("pkgutil").extend_path(__path__, __name__)\n'
+FACADE = STUB + "\nfrom .spec import task\n__all__ = ['task']\n"
+
+
+def member(root: Path, name: str, init: str) -> Path:
+    pkg = root / "packages" / name
+    (pkg / "src" / "cascade").mkdir(parents=True)
+    (pkg / "pyproject.toml").write_text(f'[project]\nname = "{name}"\n')
+    (pkg / "src" / "cascade" / "__init__.py").write_text(init)
+    return pkg
+
+
+def test_stub_and_facade_are_told_apart(tmp_path: Path) -> None:
+    spec_pkg = member(tmp_path, "cascade-spec", STUB)
+    sdk = member(tmp_path, "cascade-sdk", FACADE)
+    engine = member(tmp_path, "cascade-engine", STUB)
+    others, facade = installer.monorepo_members(tmp_path)
+    assert facade == sdk
+    assert others == [engine, spec_pkg]  # discovered, sorted, facade excluded
+
+
+@pytest.mark.parametrize("inits", [[STUB, STUB], [FACADE, FACADE]])
+def test_no_single_facade_is_an_error(tmp_path: Path, inits: list[str]) -> None:
+    for i, init in enumerate(inits):
+        member(tmp_path, f"cascade-m{i}", init)
+    with pytest.raises(installer.InstallError, match="exactly one facade"):
+        installer.monorepo_members(tmp_path)
+
+
+def test_bad_usage_and_missing_project_are_one_line_errors(tmp_path: Path, capsys) -> None:
+    assert installer.main(["frobnicate"]) == 1
+    assert installer.main(["install", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(e.startswith("install_cascade: error:") for e in err)
+    assert "no Cascade project" in err[1]
+
+
+def test_uninstall_targets_only_distributions_shipping_cascade() -> None:
+    # cascade-bench itself (package cascade_bench) is installed here and must be spared.
+    assert importlib.metadata.distribution("cascade-bench")
+    assert "cascade-bench" not in installer.installed_cascade_dists()
