@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import profile_cmd
+from . import blame_cmd, profile_cmd
 from .suite import SuiteError
 
 
@@ -13,6 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cascade-bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     profile_cmd.add_parser(sub)
+    blame_cmd.add_parser(sub)
     return parser
 
 

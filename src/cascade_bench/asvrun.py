@@ -1,0 +1,39 @@
+"""Running ``asv run`` from the host-side tools, on chosen commits and benchmarks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .asvconf import Suite
+from .suite import SuiteError
+
+
+def run_commits(
+    suite: Suite,
+    commits: list[str],
+    bench_regex: str,
+    machine: str,
+    extra: tuple[str, ...] = (),
+) -> None:
+    """``asv run`` on exactly ``commits`` (a HASHFILE), storing results as usual.
+
+    A benchmark or commit that fails is recorded by asv (and read back as
+    failed); only asv itself failing to run is an error here."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
+        fh.write("\n".join(commits) + "\n")
+        hashfile = fh.name
+    try:
+        cmd = [
+            sys.executable, "-m", "asv", "--config", str(suite.config_path), "run",
+            "--machine", machine, "--bench", bench_regex, *extra, f"HASHFILE:{hashfile}",
+        ]  # fmt: skip
+        proc = subprocess.run(cmd, cwd=suite.conf_dir, capture_output=True, text=True, check=False)
+    finally:
+        Path(hashfile).unlink(missing_ok=True)
+    # asv run exits 2 when some benchmark failed: that is data, not an error.
+    if proc.returncode not in (0, 2):
+        lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
+        raise SuiteError(f"asv run failed: {lines[-1] if lines else proc.returncode}")

@@ -1,0 +1,89 @@
+"""Steps in asv's series, found with asv's own step detection (``asv.step_detect``)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from asv.step_detect import detect_steps
+
+from .results import FAILED, SKIPPED, Point
+
+# The series blame looks at by default: wall time, and the exact call counts.
+DEFAULT_SERIES = r"^(loops\..*\.time_loop|calls\..*\.track_calls_per_iteration)$"
+DEFAULT_THRESHOLD = 0.05  # asv's own default for regressions_thresholds
+
+
+@dataclass(frozen=True)
+class SeriesKey:
+    benchmark: str
+    params: tuple[str, ...]
+
+    @property
+    def signal(self) -> str:
+        return "calls" if self.benchmark.split(".")[-1].startswith("track_") else "time"
+
+
+@dataclass(frozen=True)
+class Step:
+    """A change of level between two measured commits of one series."""
+
+    series: SeriesKey
+    left: str  # last commit measured at the old level
+    right: str  # first commit measured at the new level
+    before: float
+    after: float
+
+    @property
+    def kind(self) -> str:
+        return "regression" if self.after > self.before else "speedup"
+
+    @property
+    def ratio(self) -> float:
+        return self.after / self.before if self.before else math.inf
+
+
+def threshold_for(benchmark: str, thresholds: dict[str, float]) -> float:
+    """asv's rule: the largest threshold whose regex matches, else 5 %."""
+    matching = [float(t) for rx, t in thresholds.items() if re.match(rx, benchmark)]
+    return max(matching) if matching else DEFAULT_THRESHOLD
+
+
+def build_series(
+    points: list[Point], position: dict[str, int], bench_regex: str = DEFAULT_SERIES
+) -> dict[SeriesKey, list[tuple[str, float | str]]]:
+    """Each series in first-parent order; commits off the branch are left out."""
+    pattern = re.compile(bench_regex)
+    series: dict[SeriesKey, list[tuple[str, float | str]]] = defaultdict(list)
+    for p in points:
+        if p.commit in position and pattern.search(p.benchmark):
+            series[SeriesKey(p.benchmark, p.params)].append((p.commit, p.value))
+    for values in series.values():
+        values.sort(key=lambda cv: position[cv[0]])
+    return dict(series)
+
+
+def find_steps(
+    key: SeriesKey, values: list[tuple[str, float | str]], threshold: float
+) -> list[Step]:
+    """Up and down steps larger than ``threshold`` (relative) and than the noise.
+
+    Failed and skipped commits are missing data to asv's Potts fit, so a step
+    can span them; bisecting it later walks over them."""
+    y = [v if isinstance(v, float) else None for _, v in values]
+    if sum(v is not None for v in y) < 2:
+        return []
+    segments = detect_steps(y)
+    steps = []
+    for (l1, r1, v1, _m1, e1), (l2, _r2, v2, _m2, e2) in itertools.pairwise(segments):
+        # The level of a segment is its fit value; the boundary commits are the
+        # last measured one before and the first measured one after.
+        left = next(c for c, v in reversed(values[l1:r1]) if v not in (FAILED, SKIPPED))
+        right = next(c for c, v in values[l2:] if v not in (FAILED, SKIPPED))
+        if abs(v2 - v1) <= max(e1, e2, threshold * min(v1, v2)):
+            continue
+        steps.append(Step(key, left, right, v1, v2))
+    return steps
