@@ -4,6 +4,8 @@ asv does not pass the machine name (``--machine``) to benchmark processes, but
 profiles must be filed under the same machine as asv's results. Every command
 that runs benchmarks resolves its machine through ``Machine.load``; wrapping it
 puts the name into the environment that asv hands to benchmark processes.
+
+Importing the report's publisher registers the suite's pages with ``asv publish``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from asv import machine as _asv_machine
 
 from . import suite
+from .report import publisher as _publisher  # noqa: F401  (asv publish finds its class)
 
 _original_load = _asv_machine.Machine.load.__func__
 

@@ -1,0 +1,102 @@
+"""The report inside ``asv publish``: an ``OutputPublisher`` asv finds among its subclasses.
+
+asv runs publishers after copying its site template into ``html_dir`` and before
+writing ``index.json``; ours writes ``html/cascade-bench/`` from the blame store and
+adds a link to it in asv's ``index.html`` (its navigation bar) and ``error.html``
+(where asv's page sends a browser that cannot load asv's scripts from their CDNs).
+It never builds or runs anything.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from asv.console import log
+from asv.publishing import OutputPublisher
+
+if TYPE_CHECKING:  # render pulls in jinja2: imported only when publishing
+    from .render import SiteInfo
+
+REPORT_DIR = "cascade-bench"
+LINK_ID = "cascade-bench-link"
+LINK_LABEL = "Regression culprits"
+_NAV = re.compile(r'(<ul class="nav navbar-nav navbar-left">.*?)(\s*</ul>)', re.S)
+_BODY = re.compile(r"<body[^>]*>", re.I)
+
+
+def inject_link(page: Path, href: str = f"{REPORT_DIR}/index.html") -> bool:
+    """Add a link to the report to one of asv's pages; idempotent. False if no place found."""
+    if not page.is_file():
+        return False
+    text = page.read_text(encoding="utf-8")
+    if f'id="{LINK_ID}"' in text:
+        return True
+    link = f'<a id="{LINK_ID}" href="{href}">{LINK_LABEL}</a>'
+    nav = _NAV.search(text)
+    if nav:  # asv's navbar: a tab beside "Regressions"
+        # Kept on top even when asv's CSS (from a CDN) is missing and its panes overlap.
+        style = "position: relative; z-index: 1040"
+        item = f'\n\t<li id="nav-li-{REPORT_DIR}" style="{style}">{link}</li>'
+        text = text[: nav.end(1)] + item + text[nav.end(1) :]
+    else:
+        body = _BODY.search(text)
+        if not body:
+            return False
+        banner = (
+            f'\n<p style="font: 16px sans-serif; padding: 8px; background: #fff7e0">'
+            f"{link}: what caused each regression (works offline)</p>"
+        )
+        text = text[: body.end()] + banner + text[body.end() :]
+    page.write_text(text, encoding="utf-8")
+    return True
+
+
+def _site_info(conf: Any, benchmarks: Any, revisions: dict[str, int]) -> SiteInfo:
+    from .render import SiteInfo
+
+    return SiteInfo(
+        project=str(getattr(conf, "project", "project")),
+        show_commit_url=str(getattr(conf, "show_commit_url", "") or ""),
+        benchmarks={
+            name: (list(b.get("param_names", [])), [list(p) for p in b.get("params", [])])
+            for name, b in dict(benchmarks).items()
+        },
+        known_hashes=frozenset(revisions),
+    )
+
+
+def publish_report(conf_dir: Path, html_dir: Path, site: SiteInfo) -> Path:
+    """Write the report into ``html_dir/cascade-bench`` and link it from asv's pages."""
+    from .model import find_blames
+    from .render import write_report
+
+    sources = find_blames(conf_dir)
+    for src in sources:
+        if src.error:
+            log.warning(f"cascade-bench report: {src.error}")
+    if not sources:
+        log.info("cascade-bench report: no attribution yet (run cascade-bench blame)")
+    index = write_report(html_dir / REPORT_DIR, conf_dir, sources, site)
+    for page in ("index.html", "error.html"):
+        if not inject_link(html_dir / page) and page == "index.html":
+            log.warning(f"cascade-bench report: no place for a link in {html_dir / page}")
+    return index
+
+
+class CascadeRegressions(OutputPublisher):
+    name = REPORT_DIR
+    button_label = LINK_LABEL
+    description = "Culprit commits and function diffs of the suite's regressions"
+    order = 10  # after asv's own publishers (regressions: 3)
+
+    @classmethod
+    def publish(
+        cls, conf: Any, repo: Any, benchmarks: Any, graphs: Any, revisions: dict[str, int]
+    ) -> None:
+        # asv runs in the config's directory: relative paths start there.
+        conf_dir = Path.cwd()
+        html_dir = Path(conf.html_dir)
+        index = publish_report(conf_dir, html_dir, _site_info(conf, benchmarks, revisions))
+        log.info(f"cascade-bench report: {index}")

@@ -1,0 +1,374 @@
+"""The report's static pages: ``index.html`` (every finding) and one page per finding.
+
+Plain HTML and CSS, no script and nothing fetched from elsewhere, so the pages work
+offline. Every string from commits, profiles and the blame file goes through
+jinja2's autoescaping.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+
+from .. import suite
+from . import chart
+from .model import Commit, Finding, FunctionDiff, Source
+
+INDEX_TOP = 5  # functions shown per finding on the index; the detail page shows all
+TEMPLATES = Path(__file__).with_name("templates")
+STYLE = "style.css"
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What the report needs to know about asv's site beside it."""
+
+    project: str = "project"
+    show_commit_url: str = ""  # the commit hash is appended; "" or "#": no commit links
+    # benchmark name -> (param_names, params) as in asv's benchmarks.json
+    benchmarks: dict[str, tuple[list[str], list[list[str]]]] = field(default_factory=dict)
+    known_hashes: frozenset[str] = frozenset()  # commits asv's graphs have points for
+    asv_index: str = "../index.html"  # asv's page, relative to the report directory
+
+
+# -- formatting -----------------------------------------------------------------
+
+
+def fmt_time(seconds: float) -> str:
+    if seconds == 0:
+        return "0"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if abs(seconds) >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def fmt_value(value: float, unit: str) -> str:
+    if unit == "seconds":
+        return fmt_time(value)
+    if unit.startswith("calls"):
+        return f"{value:,.1f} {unit}"
+    return f"{value:.4g} {unit}"
+
+
+def fmt_count(value: float) -> str:
+    return f"{value:,.3f}".rstrip("0").rstrip(".") if value else "0"
+
+
+def fmt_ratio(before: float, after: float) -> str:
+    if before == after:
+        return "="
+    if before <= 0:
+        return "new"
+    if after <= 0:
+        return "gone"
+    r = after / before
+    return f"×{r:.2f}" if r < 10 else f"×{r:.0f}"
+
+
+def fmt_date(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M %z")
+    except ValueError:
+        return iso
+
+
+def step_text(f: Finding) -> str:
+    """The size of the step in words: "3.1x slower", "2.8x more calls per iteration"."""
+    factor = f.ratio if f.ratio >= 1 else (1 / f.ratio if f.ratio > 0 else float("inf"))
+    size = f"{factor:.1f}×" if factor < 100 else f"{factor:.0f}×"
+    if f.signal == "calls":
+        return f"{size} {'more' if f.ratio >= 1 else 'fewer'} calls per iteration"
+    return f"{size} {'slower' if f.ratio >= 1 else 'faster'}"
+
+
+def params_text(params: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in params.items())
+
+
+def _url_part(text: str) -> str:
+    return quote(text, safe="-_.!~*'()")  # as JavaScript's encodeURIComponent
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._=-]+", "_", text).strip("._") or "x"
+
+
+# -- one finding, ready for the templates -----------------------------------------
+
+
+@dataclass
+class FunctionRow:
+    fn: FunctionDiff
+    changed: bool
+
+    def cells(self) -> dict[str, str]:
+        f = self.fn
+        return {
+            "calls": f"{fmt_count(f.calls[0])} → {fmt_count(f.calls[1])}",
+            "calls_ratio": fmt_ratio(*f.calls),
+            "own": f"{fmt_time(f.own[0])} → {fmt_time(f.own[1])}",
+            "own_ratio": fmt_ratio(*f.own),
+            "cumulative": f"{fmt_time(f.cumulative[0])} → {fmt_time(f.cumulative[1])}",
+            "cumulative_ratio": fmt_ratio(*f.cumulative),
+        }
+
+
+@dataclass
+class Download:
+    role: str  # "culprit" / "parent"
+    commit: Commit
+    href: str | None = None  # relative to the report directory
+    problem: str | None = None
+
+
+@dataclass
+class FindingView:
+    f: Finding
+    machine: str
+    stem: str  # file name of the detail page, without .html
+    site: SiteInfo
+    picture: str | None = None
+    downloads: list[Download] = field(default_factory=list)
+
+    @property
+    def page(self) -> str:
+        return f"{self.stem}.html"
+
+    @property
+    def title(self) -> str:
+        p = params_text(self.f.params)
+        return f"{self.f.benchmark}({p})" if p else self.f.benchmark
+
+    @property
+    def step(self) -> str:
+        return step_text(self.f)
+
+    @property
+    def size(self) -> str:
+        f = self.f
+        text = f"{fmt_value(f.before, f.unit)} → {fmt_value(f.after, f.unit)}"
+        if f.signal == "time" and f.calls is not None:
+            text += (
+                f"; calls per iteration {fmt_count(f.calls.before)} → "
+                f"{fmt_count(f.calls.after)} ({fmt_ratio(f.calls.before, f.calls.after)})"
+            )
+        return text
+
+    @property
+    def evidence(self) -> str:
+        f = self.f
+        if f.signal == "calls":
+            return "exact call-count step (cProfile counts are deterministic)"
+        c = f.confirmation
+        detail = ""
+        if c is not None and c.parent_median is not None and c.culprit_median is not None:
+            detail = (
+                f": parent median {fmt_time(c.parent_median)} ({c.parent_samples or '?'} "
+                f"samples), culprit median {fmt_time(c.culprit_median)} "
+                f"({c.culprit_samples or '?'} samples)"
+            )
+            if c.significant is not None:
+                detail += ", significant" if c.significant else ", not significant"
+        if f.confirmed is True:
+            return "timing, confirmed side by side" + detail
+        if f.confirmed is False:
+            return "timing, NOT confirmed side by side" + detail
+        return "timing, not confirmed side by side (asv's stored results only)" + detail
+
+    @property
+    def evidence_class(self) -> str:
+        if self.f.signal == "calls" or self.f.confirmed:
+            return "ok"
+        return "warn" if self.f.confirmed is False else "plain"
+
+    @property
+    def bisect(self) -> str:
+        b = self.f.bisect
+        if b is None:
+            return ""
+        parts = []
+        if b.gap is not None:
+            parts.append(f"{b.gap} commit{'s' if b.gap != 1 else ''} between measured points")
+        if b.built is not None:
+            parts.append(f"{b.built} built to narrow it")
+        if b.failed:
+            parts.append(f"{len(b.failed)} failed: " + ", ".join(h[:8] for h in b.failed))
+        return "; ".join(parts)
+
+    def commit_url(self, commit: Commit) -> str | None:
+        base = self.site.show_commit_url
+        return base + commit.hash if base and base != "#" else None
+
+    @property
+    def graph_url(self) -> str | None:
+        """asv's graph of this benchmark, its parameters selected and the step highlighted."""
+        bench = self.site.benchmarks.get(self.f.benchmark)
+        if bench is None:
+            return None
+        query = [("machine", self.machine)]
+        names, values = bench
+        for name, value in self.f.params.items():
+            if name in names:
+                allowed = values[names.index(name)]
+                for candidate in (value, repr(value)):
+                    if candidate in allowed:
+                        query.append((f"p-{name}", candidate))
+                        break
+        known = self.site.known_hashes
+        parent, culprit = self.f.parent.hash, self.f.culprit.hash
+        if culprit in known:  # asv resolves only commits that have results
+            span = f"{parent[:8]}-{culprit[:8]}" if parent in known else culprit[:8]
+            query.append(("commits", span))
+        q = "&".join(f"{_url_part(k)}={_url_part(v)}" for k, v in query)
+        return f"{self.site.asv_index}#{_url_part(self.f.benchmark)}?{q}"
+
+    def rows(self, limit: int | None = None) -> list[FunctionRow]:
+        fns = self.f.functions if limit is None else self.f.functions[:limit]
+        return [FunctionRow(fn, chart.changed(fn)) for fn in fns]
+
+    @property
+    def culprit_function(self) -> str | None:
+        return self.f.functions[0].label if self.f.functions else None
+
+
+@dataclass
+class MachineView:
+    machine: str
+    path: str
+    generated_at: str = ""
+    error: str | None = None
+    regressions: list[FindingView] = field(default_factory=list)
+    speedups: list[FindingView] = field(default_factory=list)
+
+
+def _worst(views: list[FindingView]) -> FindingView | None:
+    regressions = [v for v in views if v.f.kind == "regression"]
+    # What users feel is wall time: a timing step outranks a call-count one.
+    timing = [v for v in regressions if v.f.signal == "time"] or regressions
+    return max(timing, key=lambda v: v.f.ratio, default=None)
+
+
+def verdict(machines: list[MachineView]) -> str:
+    views = [v for m in machines for v in m.regressions + m.speedups]
+    n_reg = sum(v.f.kind == "regression" for v in views)
+    n_up = len(views) - n_reg
+    if not machines:
+        return "No attribution yet: run cascade-bench blame, then asv publish again."
+    if not views:
+        if all(m.error for m in machines):
+            return "The blame store could not be read (see below)."
+        return "No regressions or speed-ups attributed."
+    counts = f"{n_reg} regression{'s' if n_reg != 1 else ''}"
+    if n_up:
+        counts += f", {n_up} speed-up{'s' if n_up != 1 else ''}"
+    worst = _worst(views)
+    if worst is None:
+        return counts + "."
+    text = f"{counts}; worst: {worst.title} {worst.step} at {worst.f.culprit.short}"
+    if len(machines) > 1:
+        text += f" on {worst.machine}"
+    if worst.culprit_function:
+        text += f" in {worst.culprit_function}"
+    return text
+
+
+# -- writing ----------------------------------------------------------------------
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(date=fmt_date, count=fmt_count, time=fmt_time)
+    return env
+
+
+def _export_profiles(
+    view: FindingView, conf_dir: Path, out_dir: Path, exported: dict[Path, str]
+) -> None:
+    store = suite.profile_store()
+    f = view.f
+    for role, commit in (("culprit", f.culprit), ("parent", f.parent)):
+        down = Download(role, commit)
+        view.downloads.append(down)
+        rel = f.profiles.get(role)
+        if not rel:
+            down.problem = "no profile stored"
+            continue
+        src = (conf_dir / rel).resolve()
+        if src in exported:
+            down.href = exported[src]
+            continue
+        if not src.is_file():
+            down.problem = f"profile missing: {rel}"
+            continue
+        name = (
+            _safe_name(
+                f"{view.machine}-{commit.short}-{f.workload or 'profile'}-{params_text(f.params)}"
+            )
+            + ".prof"
+        )
+        try:
+            (out_dir / "prof").mkdir(exist_ok=True)
+            store.export_prof(src, out_dir / "prof" / name)
+        except (ValueError, OSError) as exc:
+            down.problem = str(exc).splitlines()[0]
+            continue
+        down.href = exported[src] = f"prof/{name}"
+
+
+def write_report(out_dir: Path, conf_dir: Path, sources: list[Source], site: SiteInfo) -> Path:
+    """Write the report for the blame files ``sources`` into ``out_dir``; returns index.html."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    machines: list[MachineView] = []
+    used: set[str] = set()
+    exported: dict[Path, str] = {}
+    pictures: dict[tuple, str] = {}
+    for src in sources:
+        mv = MachineView(machine=src.machine, path=str(src.path), error=src.error)
+        machines.append(mv)
+        if src.blame is None:
+            continue
+        mv.generated_at = src.blame.generated_at
+        for finding in src.blame.findings:
+            stem = finding.id if finding.id not in used else f"{src.machine}-{finding.id}"
+            stem = _safe_name(stem)
+            used.add(stem)
+            view = FindingView(finding, src.machine, stem, site)
+            key = chart.picture_key(finding)
+            if finding.functions and key not in pictures:
+                pictures[key] = f"img/{stem}.svg"
+                chart.draw_diff(finding, out_dir / pictures[key])
+            view.picture = pictures.get(key)
+            _export_profiles(view, conf_dir, out_dir, exported)
+            (mv.regressions if finding.kind == "regression" else mv.speedups).append(view)
+        mv.regressions.sort(key=lambda v: -v.f.ratio)
+        mv.speedups.sort(key=lambda v: v.f.ratio)
+
+    env = _env()
+    shutil.copyfile(TEMPLATES / STYLE, out_dir / STYLE)
+    common = {"site": site, "machines": machines, "many": len(machines) > 1}
+    index = out_dir / "index.html"
+    index.write_text(
+        env.get_template("index.html").render(verdict=verdict(machines), **common),
+        encoding="utf-8",
+    )
+    for mv in machines:
+        for view in mv.regressions + mv.speedups:
+            (out_dir / view.page).write_text(
+                env.get_template("finding.html").render(v=view, **common), encoding="utf-8"
+            )
+    return index
