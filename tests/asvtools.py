@@ -23,6 +23,7 @@ MACHINE = "testbox"
 class AsvProject:
     conf_dir: Path
     machine: str = MACHINE
+    last_output: str = ""
 
     @property
     def results_dir(self) -> Path:

@@ -211,6 +211,10 @@ class Blamer:
         }
 
     # -- all together -----------------------------------------------------
+    @property
+    def series_pattern(self) -> re.Pattern:
+        return re.compile(self.opts.bench_regex)
+
     def steps(self) -> list[Step]:
         series = build_series(self.points, self.history.position, self.opts.bench_regex)
         if not series:
@@ -243,7 +247,7 @@ class Blamer:
             self.confirm_pair(parent, culprit, keys)
         findings, dismissed = [], []
         for step, culprit, parent, record in located:
-            finding = self._finding(step, culprit, parent, record)
+            finding = self.finding(step, culprit, parent, record)
             if finding["confirmed"] is False:
                 dismissed.append(finding)
             else:
@@ -251,7 +255,7 @@ class Blamer:
                 findings.append(finding)
         return findings, dismissed
 
-    def _finding(self, step: Step, culprit: str, parent: str, record: dict) -> dict:
+    def finding(self, step: Step, culprit: str, parent: str, record: dict) -> dict:
         key = step.series
         before, after = self.value(key, parent), self.value(key, culprit)
         before = before if isinstance(before, float) else step.before
@@ -319,4 +323,6 @@ def _finding_id(kind: str, key: SeriesKey, culprit: str) -> str:
 
 
 def store_path(bench: Suite, machine: str) -> Path:
-    return bench.conf_dir / "blame" / f"{machine}.json"
+    from .report.model import blame_path  # the schema's home knows where it lives
+
+    return blame_path(bench.conf_dir, machine)

@@ -53,18 +53,10 @@ def run(args: argparse.Namespace) -> int:
     store = store_path(bench, machine)
     blamer = Blamer(bench, opts, previous=_previous_confirmations(store))
     findings, dismissed = blamer.run()
-    doc = {
-        "version": STORE_VERSION,
-        "machine": machine,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "options": {"bench": args.bench, "range": args.range_spec, "threshold": args.threshold},
-        "built": sorted(blamer.built),
-        "findings": findings,
-        "dismissed": dismissed,
-    }
-    _write_json(store, doc)
+    doc = store_doc(machine, opts, findings, dismissed, blamer.built)
+    write_store(store, doc)
     if args.json:
-        _write_json(Path(args.json), doc)
+        write_json(Path(args.json), doc)
     if args.markdown:
         Path(args.markdown).write_text(markdown(doc, args.top))
     print(terminal(doc, args.top))
@@ -80,7 +72,34 @@ def counted_regressions(findings: list[dict]) -> list[dict]:
     ]
 
 
-def _write_json(path: Path, doc: dict) -> None:
+def store_doc(
+    machine: str, opts: Options, findings: list[dict], dismissed: list[dict], built: set[str]
+) -> dict:
+    """The blame store (schema: cascade_bench.report.model)."""
+    return {
+        "version": STORE_VERSION,
+        "machine": machine,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "options": {
+            "bench": opts.bench_regex,
+            "range": opts.range_spec,
+            "threshold": opts.threshold,
+        },
+        "built": sorted(built),
+        "findings": findings,
+        "dismissed": dismissed,
+    }
+
+
+def write_store(path: Path, doc: dict) -> None:
+    """The store that ``asv publish`` reads; checked against the report's schema first."""
+    from .report.model import parse_blame
+
+    parse_blame(doc)
+    write_json(path, doc)
+
+
+def write_json(path: Path, doc: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(doc, indent=1))

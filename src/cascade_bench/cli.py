@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import blame_cmd, profile_cmd
+from . import blame_cmd, compare_cmd, nightly, profile_cmd
 from .suite import SuiteError
 
 
@@ -14,6 +14,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     profile_cmd.add_parser(sub)
     blame_cmd.add_parser(sub)
+    nightly.add_parser(sub)
+    compare_cmd.add_parser(sub)
     return parser
 
 

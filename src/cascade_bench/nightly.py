@@ -1,0 +1,189 @@
+"""``cascade-bench nightly``: the whole night in one command.
+
+1. benchmark the commits that are new since the last stored results (asv run);
+2. optionally back-fill older, unmeasured history within a time budget;
+3. run blame on steps whose culprit is new (bisecting gaps, confirming timing);
+4. asv publish; write a Markdown summary that leads with the verdict.
+
+Exit status: 0 nothing new got worse, 1 a confirmed regression, 2 the run
+itself failed. Safe to interrupt and re-run: asv keeps each commit's results as
+it goes, ``--skip-existing`` never benchmarks anything twice, the night's plan
+(a ``.todo`` file) survives an interruption, and a lock file keeps two nights
+from overlapping.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import asvrun, blame_cmd, results
+from .asvconf import Suite, load_suite
+from .blame import Blamer, Options, store_path
+from .history import History
+from .profile_cmd import default_machine
+from .suite import SuiteError
+
+BASELINE_COMMITS = 1  # a first night benchmarks only the branch head
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("nightly", help="benchmark new commits, blame, publish, summarize")
+    p.add_argument("--config", default="asv.conf.json")
+    p.add_argument("--machine", help="asv machine name (default: asv's own default)")
+    p.add_argument("--backfill-budget", type=float, default=0, help="seconds for old history")
+    p.add_argument("--summary", help="write the Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)")
+    p.add_argument("--no-publish", action="store_true")
+    p.add_argument("--no-pull", action="store_true", help="do not fetch the repository first")
+    p.set_defaults(func=run)
+
+
+@contextmanager
+def night_lock(conf_dir: Path) -> Iterator[None]:
+    path = conf_dir / ".cascade-bench-nightly.lock"
+    with path.open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SuiteError(f"another nightly run holds {path}") from None
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+
+
+def measured_commits(suite: Suite, machine: str) -> set[str]:
+    if not (suite.results_dir / machine / "machine.json").is_file():
+        return set()
+    return {p.commit for p in results.load_machine(suite.results_dir, machine, strict=False)}
+
+
+def new_commits(history: History, measured: set[str]) -> list[str]:
+    """Commits after the newest measured one on the first-parent line."""
+    on_branch = [c for c in history.order if c in measured]
+    if not on_branch:
+        return history.order[-BASELINE_COMMITS:]
+    return history.order[history.position[on_branch[-1]] + 1 :]
+
+
+def backfill_order(history: History, measured: set[str]) -> list[str]:
+    """Unmeasured old commits, midpoints of the largest gaps first (a stepped run)."""
+    order, picked = history.order, []
+    known = sorted(history.position[c] for c in measured if c in history.position)
+    gaps = [(a, b) for a, b in zip([-1, *known], known, strict=False) if b - a > 1]
+    while gaps:
+        gaps.sort(key=lambda g: g[1] - g[0])
+        a, b = gaps.pop()
+        mid = (a + b) // 2 if a >= 0 else b // 2
+        picked.append(order[mid])
+        gaps += [g for g in ((a, mid), (mid, b)) if g[1] - g[0] > 1]
+    return picked
+
+
+def _pull(suite: Suite) -> None:
+    """Refresh (or make) asv's mirror when the repo is a URL, so new commits are seen."""
+    if suite.path(suite.conf.repo).is_dir():
+        return
+    mirror = suite.path(suite.conf.project)
+    cmd = (
+        ["git", "-C", str(mirror), "fetch", "--quiet", "origin"]
+        if mirror.is_dir()
+        else ["git", "clone", "--quiet", "--mirror", suite.conf.repo, str(mirror)]
+    )
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SuiteError(f"cannot update {suite.conf.repo}: {proc.stderr.strip()[-200:]}")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.backfill_budget < 0:
+        raise SuiteError("--backfill-budget must be >= 0 seconds")
+    bench = load_suite(args.config)
+    machine = default_machine(bench.results_dir, args.machine)
+    with night_lock(bench.conf_dir):
+        return _night(bench, machine, args)
+
+
+def _night(bench: Suite, machine: str, args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    if not args.no_pull:
+        _pull(bench)
+    history = History(bench)
+    measured = measured_commits(bench, machine)
+    todo = bench.conf_dir / f".cascade-bench-nightly-{machine}.todo"
+    # An interrupted night left its plan behind: finish it (asv skips what is stored).
+    unfinished = todo.read_text().split() if todo.is_file() else []
+    new = [c for c in history.order if c in set(unfinished) | set(new_commits(history, measured))]
+    log(f"{len(new)} new commit(s) on {history.branch} for machine {machine}")
+    if new:
+        todo.write_text("\n".join(new) + "\n")
+        asvrun.run_commits(bench, new, ".", machine, ("--skip-existing",))
+    backfilled = []
+    if args.backfill_budget:
+        for commit in backfill_order(history, measured | set(new)):
+            if time.monotonic() - started > args.backfill_budget:
+                break
+            asvrun.run_commits(bench, [commit], ".", machine, ("--skip-existing",))
+            backfilled.append(commit)
+    doc = {"findings": [], "dismissed": [], "built": []}
+    if new and len(measured | set(new)) > 1:
+        first = history.order[history.position[new[0]] - 1] if history.position[new[0]] else None
+        opts = Options(machine=machine, range_spec=f"{first}..{new[-1]}" if first else new[-1])
+        store = store_path(bench, machine)
+        blamer = Blamer(bench, opts, previous=blame_cmd._previous_confirmations(store))
+        findings, dismissed = blamer.run()
+        doc = blame_cmd.store_doc(machine, opts, findings, dismissed, blamer.built)
+        blame_cmd.write_store(store, doc)
+    if new and not args.no_publish:
+        proc = subprocess.run(
+            [sys.executable, "-m", "asv", "--config", str(bench.config_path), "publish"],
+            cwd=bench.conf_dir, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            raise SuiteError(f"asv publish failed: {(proc.stderr or proc.stdout).strip()[-200:]}")
+    todo.unlink(missing_ok=True)
+    regressions = blame_cmd.counted_regressions(doc["findings"])
+    summary = summarize(machine, new, backfilled, doc, regressions)
+    if args.summary:
+        with open(args.summary, "a", encoding="utf-8") as fh:
+            fh.write(summary)
+    print(summary)
+    return 1 if regressions else 0
+
+
+def summarize(
+    machine: str, new: list[str], backfilled: list[str], doc: dict, regressions: list[dict]
+) -> str:
+    if not new:
+        head = (
+            "## Nightly: nothing new\n\nNo new commits since the last run; nothing was benchmarked."
+        )
+    elif regressions:
+        head = (
+            f"## Nightly: {len(regressions)} regression(s) in new commits\n\n"
+            + blame_cmd.markdown({**doc, "findings": regressions})
+        )
+    else:
+        head = "## Nightly: no regression in new commits\n"
+    lines = [head, ""]
+    if new:
+        lines.append(f"Benchmarked {len(new)} new commit(s) on `{machine}`: "
+                     + ", ".join(f"`{c[:8]}`" for c in new[:20]))  # fmt: skip
+    if backfilled:
+        lines.append(f"Back-filled {len(backfilled)} older commit(s).")
+    others = [f for f in doc["findings"] if f not in regressions]
+    if others:
+        lines.append(f"Other changes: {len(others)} (speed-ups or unconfirmed timing steps).")
+    if doc.get("dismissed"):
+        lines.append(f"{len(doc['dismissed'])} timing step(s) dismissed as noise.")
+    return "\n".join(lines) + "\n"
+
+
+def log(msg: str) -> None:
+    print(f"nightly: {msg}", file=sys.stderr, flush=True)
