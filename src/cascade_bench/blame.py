@@ -107,7 +107,8 @@ class Blamer:
         todo = [k for k in keys if (k.benchmark, k.params, parent, culprit) not in self.previous]
         if not todo or not self.opts.build:
             return
-        names = sorted({re.escape(k.benchmark) for k in todo})
+        # asv selects "name(params)" of parametrized benchmarks: exactly these series.
+        names = sorted({re.escape(f"{k.benchmark}({', '.join(k.params)})") for k in todo})
         self.log(f"confirming {parent[:8]} vs {culprit[:8]} side by side: {', '.join(names)}")
         asvrun.run_commits(
             self.suite,

@@ -12,8 +12,9 @@ from asv.step_detect import detect_steps
 
 from .results import FAILED, SKIPPED, Point
 
-# The series blame looks at by default: wall time, and the exact call counts.
-DEFAULT_SERIES = r"^(loops\..*\.time_loop|calls\..*\.track_calls_per_iteration)$"
+# The series blame looks at by default: wall time, and the exact call counts. asv
+# matches --bench against "name(params)" too, hence the optional parameter part.
+DEFAULT_SERIES = r"^(loops\..*\.time_loop|calls\..*\.track_calls_per_iteration)(\(.*\))?$"
 DEFAULT_THRESHOLD = 0.05  # asv's own default for regressions_thresholds
 
 

@@ -19,9 +19,8 @@ from pathlib import Path
 from .render import MEMBERS, Features, render_tree
 
 WORKLOADS = ("simple", "heavy", "vm", "jump", "heavy_jump")
-# Workloads that loop through build_graph/NativeSolver, and through the VM path.
+# Workloads that loop through build_graph and NativeSolver.
 _GRAPH_WORKLOADS = frozenset({"simple", "heavy", "jump", "heavy_jump"})
-_VM_WORKLOADS = frozenset({"vm"})
 
 _BASE_DATE = 1_735_689_600  # 2025-01-01T00:00:00Z; commit i is i hours later
 _IDENTITY = {
@@ -58,7 +57,9 @@ class CommitExpectation:
     install_ok: bool  # False: installing some member fails (invalid TOML)
     exists: frozenset[str]  # workloads whose API exists at this commit
     fails: frozenset[str]  # workloads that must be recorded as failed
-    changes: tuple[Change, ...] = ()  # primary change first
+    # Injected changes: the pre-existing function (its cumulative time moves)
+    # first, then the new or removed helper (its own time moves).
+    changes: tuple[Change, ...] = ()
     tailcall_module: str | None = None  # where TailCall is importable from
 
     @property
@@ -100,63 +101,66 @@ class _Step:
 def _history() -> list[_Step]:
     steps: list[_Step] = []
 
-    def add(label: str, message: str, **kw: object) -> None:
-        prev = steps[-1] if steps else None
-        base = {"features": prev.features, "facade": prev.facade} if prev else {}
-        steps.append(_Step(label, message, **{**base, **kw}))  # type: ignore[arg-type]
+    def add(
+        label: str,
+        message: str,
+        flags: dict[str, bool] | None = None,
+        changes: tuple[Change, ...] = (),
+        **kw: object,
+    ) -> None:
+        """Append a step: the previous one's features with ``flags`` applied."""
+        prev = steps[-1] if steps else _Step("", "", Features())
+        features = replace(prev.features, **(flags or {}))
+        kw.setdefault("facade", prev.facade)
+        steps.append(_Step(label, message, features, changes=changes, **kw))  # type: ignore[arg-type]
 
-    resolver = ("runtime/resolvers.py", "ArgumentResolver.resolve")
-    normalize = ("runtime/resolvers.py", "_normalize_args")
-    solver = ("adapters/solvers/native.py", "NativeSolver.resolve")
-    rank = ("adapters/solvers/native.py", "_rank_nodes")
-    touch = ("runtime/engine.py", "_touch_state")
-    jumps = ("jump", "heavy_jump")
+    def change(where: str, kind: str, workloads: tuple[str, ...]) -> Change:
+        file, function = where.split(":")
+        return Change(file, function, kind, workloads)
 
-    add("single", "Single-package engine with implicit TCO", features=Features())
+    resolver = "runtime/resolvers.py:ArgumentResolver.resolve"
+    normalize = "runtime/resolvers.py:_normalize_args"
+    solver = "adapters/solvers/native.py:NativeSolver.resolve"
+    rank = "adapters/solvers/native.py:_rank_nodes"
+    implicit, vm, jumps = ("simple", "heavy"), ("vm",), ("jump", "heavy_jump")
+
+    add("single", "Single-package engine with implicit TCO")
     add(
         "slow_resolver",
         "Normalize resolved arguments (slow)",
-        features=replace(steps[-1].features, slow_resolver=True),
-        changes=(
-            Change(*normalize, "slowdown", ("simple", "heavy")),
-            Change(*resolver, "slowdown", ("simple", "heavy")),
+        {"slow_resolver": True},
+        (
+            change(resolver, "slowdown", implicit),
+            change(normalize, "slowdown", implicit),
         ),
     )
     add(
         "monorepo",
         "Split into a monorepo with facade cascade-py",
-        features=replace(steps[-1].features, monorepo=True),
+        {"monorepo": True},
         facade="cascade-py",
     )
-    add(
-        "vm",
-        "Add TailCall and the use_vm path",
-        features=replace(steps[-1].features, vm=True),
-    )
+    add("vm", "Add TailCall and the use_vm path", {"vm": True})
     add(
         "broken_heavy",
         "Check graphs for cycles (broken)",
-        features=replace(steps[-1].features, broken_heavy=True),
+        {"broken_heavy": True},
         fails=frozenset({"heavy"}),
     )
-    add(
-        "fix_heavy",
-        "Fix the cycle check",
-        features=replace(steps[-1].features, broken_heavy=False),
-    )
+    add("fix_heavy", "Fix the cycle check", {"broken_heavy": False})
     add(
         "speedup",
         "Drop argument normalization",
-        features=replace(steps[-1].features, slow_resolver=False),
-        changes=(
-            Change(*resolver, "speedup", ("simple", "heavy", "vm")),
-            Change(*normalize, "speedup", ("simple", "heavy", "vm")),
+        {"slow_resolver": False},
+        (
+            change(resolver, "speedup", implicit + vm),
+            change(normalize, "speedup", implicit + vm),
         ),
     )
     add(
         "jump_era",
         "Explicit control flow: Jump, select_jump, bind; facade becomes cascade-sdk",
-        features=replace(steps[-1].features, jump=True),
+        {"jump": True},
         facade="cascade-sdk",
     )
     add(
@@ -168,16 +172,16 @@ def _history() -> list[_Step]:
     add(
         "calls_only",
         "Track loop state",
-        features=replace(steps[-1].features, touch_state=True),
-        changes=(Change(*touch, "calls", ("vm", *jumps)),),
+        {"touch_state": True},
+        (change("runtime/engine.py:_touch_state", "calls", vm + jumps),),
     )
     add("gap_a", "Docs: note A", note="Note A: neutral change.")
     add("gap_b", "Docs: note B", note="Note B: neutral change.")
     add(
         "gap_slow",
         "Rank nodes before solving (slow)",
-        features=replace(steps[-1].features, slow_solver=True),
-        changes=(Change(*solver, "slowdown", jumps), Change(*rank, "slowdown", jumps)),
+        {"slow_solver": True},
+        (change(solver, "slowdown", jumps), change(rank, "slowdown", jumps)),
     )
     add("gap_c", "Docs: note C", note="Note C: neutral change.")
     add("gap_d", "Docs: note D", note="Note D: neutral change.")
@@ -297,6 +301,7 @@ def add_commit(
     ``changes``).
     """
     path = _repo_path(repo)
+    _git(path, "checkout", "-q", "main")
     mutate(path)
     date = int(_git(path, "log", "-1", "--format=%ct")) + 3600
     sha = _commit(path, f"{label}: appended commit", date)
@@ -324,40 +329,33 @@ _FUNCTION_WORKLOADS = {
     "build_graph": _GRAPH_WORKLOADS,
     "NodeRegistry.register": _GRAPH_WORKLOADS,
     "NativeSolver.resolve": _GRAPH_WORKLOADS,
-    "Engine._run_graph": _GRAPH_WORKLOADS,
     "Engine._execute_graph": _GRAPH_WORKLOADS,
-    "Engine._run_vm": _VM_WORKLOADS,
+    # Called once per run, not per iteration.
+    "Engine.__init__": frozenset(),
+    "Engine.run": frozenset(),
+    "Engine._run_graph": frozenset(),
+    "Engine._run_vm": frozenset(),
     "Task.__call__": frozenset({"simple", "heavy"}),
 }
 
 
-def _find_function(path: Path, qualname: str) -> tuple[Path, ast.Module, ast.AST, ast.stmt]:
-    """Locate ``qualname`` in the engine's sources: (file, module, def, top stmt)."""
-    parts = qualname.split(".")
+def _find_function(path: Path, qualname: str) -> tuple[Path, ast.AST, ast.stmt]:
+    """Locate ``qualname`` in the engine's sources: (file, def node, top-level stmt)."""
+    defs = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     found = []
     for source in sorted(path.rglob("*.py")):
         if ".git" in source.parts or "cascade" not in source.parts:
             continue
-        module = ast.parse(source.read_text())
-        for top in module.body:
-            node: ast.AST | None = top
-            for part in parts:
-                body = getattr(node, "body", [])
-                if node is top and part == parts[0]:
-                    body = [top]
-                node = next(
-                    (
-                        n
-                        for n in body
-                        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                        and n.name == part
-                    ),
-                    None,
-                )
+        for top in ast.parse(source.read_text()).body:
+            scope: list[ast.stmt] = [top]
+            node: ast.AST | None = None
+            for part in qualname.split("."):
+                node = next((n for n in scope if isinstance(n, defs) and n.name == part), None)
                 if node is None:
                     break
+                scope = node.body  # type: ignore[attr-defined]
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                found.append((source, module, node, top))
+                found.append((source, node, top))
     if len(found) != 1:
         raise LookupError(f"{qualname!r} defined {len(found)} times under {path}")
     return found[0]
@@ -373,11 +371,11 @@ def append_slowdown(repo: Path | StandinRepo, label: str, function: str, rounds:
     """Append a commit making ``function`` (e.g. "NativeSolver.resolve") slower.
 
     The function's body first calls a new module-level ``_busy_<label>()``
-    doing ``rounds`` loops of pure-Python arithmetic (600 ≈ 20-40 µs) on every
+    doing ``rounds`` loops of pure-Python arithmetic (600 ≈ 50 µs) on every
     call. The expectation's changes name the function, then the busy helper.
     """
     path = _repo_path(repo)
-    source, _, func, top = _find_function(path, function)
+    source, func, top = _find_function(path, function)
     helper = "_busy_" + re.sub(r"\W", "_", label).lower()
     lines = source.read_text().splitlines(keepends=True)
 
