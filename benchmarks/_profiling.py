@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cProfile
+import gc
 import pstats
 from dataclasses import dataclass
 
@@ -34,12 +35,18 @@ def capture(workload: str, n: int) -> pstats.Stats:
 
     _workloads.warm_up(workload)
     loop = _workloads.prepare(workload, n)
+    # A collection inside the window would count finalizers of earlier runs' objects.
+    gc.collect()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     profiler = cProfile.Profile()
     profiler.enable()
     try:
         loop.run()
     finally:
         profiler.disable()
+        if gc_was_enabled:
+            gc.enable()
     return pstats.Stats(profiler)
 
 

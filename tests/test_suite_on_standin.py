@@ -158,3 +158,31 @@ def test_asv_check_publish_and_show(stepped_run: AsvProject) -> None:
     html = stepped_run.conf_dir / "html"
     assert (html / "index.html").is_file()
     assert (html / "graphs").is_dir() and (html / "regressions.json").is_file()
+
+
+def test_profile_command_prints_a_stored_profile(
+    standin: StandinRepo, stepped_run: AsvProject, tmp_path
+) -> None:
+    out = tmp_path / "slow.prof"
+    proc = stepped_run.cli(
+        "profile", "--stored", "loops.SimpleCountdown.time_loop", "-n", "1000",
+        "--commit", standin.commits["slow_resolver"], "--machine", stepped_run.machine,
+        "-o", str(out),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "by cumulative time" in proc.stdout and "_normalize_args" in proc.stdout
+    assert pstats.Stats(str(out)).total_calls > 1000
+
+
+def test_profile_command_profiles_a_commit_in_the_suite_env(
+    standin: StandinRepo, stepped_run: AsvProject, tmp_path
+) -> None:
+    out = tmp_path / "vm.prof"
+    sha = standin.commits["gap_slow"]  # never benchmarked by the stepped run
+    proc = stepped_run.cli("profile", "graph", "-n", "300", "--commit", sha, "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "explicit_jump_loop n=300" in proc.stdout and "_rank_nodes" in proc.stdout
+    assert out.is_file()
+    # asv must not trust its record of the installed commit any more.
+    (env,) = (stepped_run.conf_dir / ".asv" / "env").iterdir()
+    assert not (env / "asv-install-status.json").exists()

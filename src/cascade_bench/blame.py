@@ -1,10 +1,13 @@
 """From asv's results to "this step began at commit X; inside it, function F got slower".
 
-1. find steps in every series (asv's step detection, asv.conf.json thresholds);
+1. find steps in every series: asv's step detection for timings, every change
+   beyond the threshold for the exact call counts (asv.conf.json thresholds);
 2. narrow each step to one commit, bisecting unmeasured gaps with ``asv run``
    (stored results are reused; failing commits are walked over);
 3. confirm timing steps by measuring parent and culprit side by side,
-   interleaved (call-count steps are exact and need no confirmation);
+   interleaved (call-count steps are exact and need no confirmation); a large
+   call-count step is also timed side by side, since one noisy sample per commit
+   can hide its timing step;
 4. diff the two commits' profiles of the workload, per loop iteration.
 """
 
@@ -67,7 +70,7 @@ class Blamer:
 
     def measure(self, key: SeriesKey, commit: str, regex: str) -> float | str | None:
         """The series' value at ``commit``, running asv there (benchmarks ``regex``)
-        if it was never measured. True when asv had to run."""
+        if it was never measured."""
         if self.value(key, commit) is None and self.opts.build:
             self.log(f"measuring {commit[:8]} for {key.benchmark}")
             asvrun.run_commits(self.suite, [commit], regex, self.opts.machine)
@@ -240,6 +243,7 @@ class Blamer:
             regex = rf"^(loops|calls)\.({'|'.join(sorted(classes[(step.left, step.right)]))})\."
             culprit, parent, record = self.bisect(step, regex)
             located.append((step, culprit, parent, record))
+        located += self._timing_behind_calls(located)
         pairs: dict[tuple[str, str], list[SeriesKey]] = defaultdict(list)
         for step, culprit, parent, _ in located:
             if step.series.signal == "time":
@@ -249,12 +253,39 @@ class Blamer:
         findings, dismissed = [], []
         for step, culprit, parent, record in located:
             finding = self.finding(step, culprit, parent, record)
+            if finding["confirmed"] is False and record.get("derived"):
+                continue  # timing did not follow the call-count step: nothing to report
             if finding["confirmed"] is False:
                 dismissed.append(finding)
             else:
                 finding.update(self.attribute(step.series, parent, culprit))
                 findings.append(finding)
         return findings, dismissed
+
+    def _timing_behind_calls(self, located: list) -> list:
+        """Timing candidates at every exact call-count step.
+
+        One noisy sample per commit can hide a real timing step from the Potts fit;
+        a change in the work as large as the timing threshold is reason enough to
+        time parent and culprit side by side."""
+        timed = {(s.series.benchmark, s.series.params, c) for s, c, _, _ in located}
+        extra = []
+        for step, culprit, parent, record in located:
+            if step.series.signal != "calls":
+                continue
+            parts = step.series.benchmark.split(".")
+            timing = SeriesKey(f"loops.{parts[-2]}.time_loop", step.series.params)
+            if abs(math.log(step.ratio)) < math.log1p(self._threshold(timing)):
+                continue
+            before, after = self.value(timing, parent), self.value(timing, culprit)
+            if (timing.benchmark, timing.params, culprit) in timed:
+                continue
+            if not (isinstance(before, float) and isinstance(after, float)):
+                continue
+            timed.add((timing.benchmark, timing.params, culprit))
+            derived = Step(timing, parent, culprit, before, after)
+            extra.append((derived, culprit, parent, {**record, "built": 0, "derived": True}))
+        return extra
 
     def finding(self, step: Step, culprit: str, parent: str, record: dict) -> dict:
         key = step.series

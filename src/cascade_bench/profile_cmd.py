@@ -18,6 +18,12 @@ from .suite import ROOT, SuiteError
 
 PROFILE_SCRIPT = ROOT / "envtools" / "profile_workload.py"
 DEFAULT_N = 1000
+# The targets of Cascade's scripts/profile_entry.py, which this command succeeds.
+PROFILE_ENTRY_TARGETS = {
+    "graph": "explicit_jump_loop",
+    "heavy": "heavy_jump_loop",
+    "vm": "vm_countdown",
+}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -36,6 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _workload(name: str | None) -> str:
+    name = PROFILE_ENTRY_TARGETS.get(name or "", name)
     known = suite.eras().WORKLOAD_FAMILY
     if name is None or name not in known:
         raise SuiteError(f"unknown workload {name!r}; known: {', '.join(known)}")
@@ -52,8 +59,10 @@ def default_machine(results_dir: Path, given: str | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if args.list:
+        aliases = {w: a for a, w in PROFILE_ENTRY_TARGETS.items()}
         for name, family in suite.eras().WORKLOAD_FAMILY.items():
-            print(f"{name:26s} {family}")
+            alias = f"(profile_entry.py: {aliases[name]})" if name in aliases else ""
+            print(f"{name:26s} {family:28s} {alias}")
         return 0
     n = args.n or DEFAULT_N
     if args.stored:
