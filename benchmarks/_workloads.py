@@ -16,11 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import cascade as cs
 from cascade.adapters.executors.local import LocalExecutor
 from cascade.adapters.solvers.native import NativeSolver
 from cascade.runtime import Engine, MessageBus
-
-import cascade as cs
 
 from . import _eras
 

@@ -16,11 +16,10 @@ import sys
 import time
 from typing import Any
 
+import cascade as cs
 from cascade.adapters.executors.local import LocalExecutor
 from cascade.adapters.solvers.native import NativeSolver
 from cascade.runtime import Engine, MessageBus
-
-import cascade as cs
 
 try:
     from cascade import Jump  # noqa: F401
