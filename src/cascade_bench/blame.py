@@ -5,7 +5,7 @@
 2. narrow each step to one commit, bisecting unmeasured gaps with ``asv run``
    (stored results are reused; failing commits are walked over);
 3. confirm timing steps by measuring parent and culprit side by side,
-   interleaved (call-count steps are exact and need no confirmation); a large
+   interleaved (call-count steps are exact and need no confirmation); every
    call-count step is also timed side by side, since one noisy sample per commit
    can hide its timing step;
 4. diff the two commits' profiles of the workload, per loop iteration.
@@ -226,6 +226,8 @@ class Blamer:
         in_range = set(self.history.range(self.opts.range_spec)) if self.opts.range_spec else None
         found = []
         for key, values in sorted(series.items(), key=lambda kv: (kv[0].benchmark, kv[0].params)):
+            if suite.workload_of(key.benchmark) is None:
+                continue  # the Cascade-free floor: a step there means the machine changed
             for step in find_steps(key, values, self._threshold(key)):
                 if in_range is None or step.right in in_range:
                     found.append(step)
@@ -265,9 +267,9 @@ class Blamer:
     def _timing_behind_calls(self, located: list) -> list:
         """Timing candidates at every exact call-count step.
 
-        One noisy sample per commit can hide a real timing step from the Potts fit;
-        a change in the work as large as the timing threshold is reason enough to
-        time parent and culprit side by side."""
+        One noisy sample per commit can hide a real timing step from the Potts fit
+        (a step right after the first measured commit is never found); an exact
+        change in the work is reason enough to time parent and culprit side by side."""
         timed = {(s.series.benchmark, s.series.params, c) for s, c, _, _ in located}
         extra = []
         for step, culprit, parent, record in located:
@@ -275,8 +277,6 @@ class Blamer:
                 continue
             parts = step.series.benchmark.split(".")
             timing = SeriesKey(f"loops.{parts[-2]}.time_loop", step.series.params)
-            if abs(math.log(step.ratio)) < math.log1p(self._threshold(timing)):
-                continue
             before, after = self.value(timing, parent), self.value(timing, culprit)
             if (timing.benchmark, timing.params, culprit) in timed:
                 continue
