@@ -2,9 +2,9 @@
 
     CASCADE_BENCH_REAL_REPO=/path/to/Cascade .venv/bin/python -m pytest tests/test_real_cascade.py
 
-Runs real asv over three commits, one per API era, and checks each benchmark's
-outcome (number / n/a / failed) against what Cascade's history says. About
-five minutes on a 2-core machine.
+Runs real asv over four commits (the API eras, and a commit where the VM path
+breaks) and checks each benchmark's outcome (number / n/a / failed) against what
+Cascade's history says. About three minutes on a 2-core machine.
 """
 
 from __future__ import annotations
