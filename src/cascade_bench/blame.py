@@ -152,7 +152,7 @@ class Blamer:
             if key.benchmark not in res.get_all_result_keys():
                 continue
             params = res.get_result_params(key.benchmark)
-            combos = _combos(params)
+            combos = results.combos(params)
             if key.params not in combos:
                 continue
             i = combos.index(key.params)
@@ -324,12 +324,6 @@ def _closer_to_after(v: float, step: Step) -> bool:
     if v <= 0 or step.before <= 0 or step.after <= 0:
         return abs(v - step.after) < abs(v - step.before)
     return abs(math.log(v / step.after)) < abs(math.log(v / step.before))
-
-
-def _combos(params: list[list[str]]) -> list[tuple[str, ...]]:
-    import itertools
-
-    return [tuple(c) for c in itertools.product(*params)] if params else [()]
 
 
 def _param_n(key: SeriesKey) -> int | None:

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         confirm_rounds=args.rounds,
     )
     store = store_path(bench, machine)
-    blamer = Blamer(bench, opts, previous=_previous_confirmations(store))
+    blamer = Blamer(bench, opts, previous=previous_confirmations(store))
     findings, dismissed = blamer.run()
     doc = store_doc(machine, opts, findings, dismissed, blamer.built)
     write_store(store, doc)
@@ -106,7 +106,7 @@ def write_json(path: Path, doc: dict) -> None:
     tmp.replace(path)
 
 
-def _previous_confirmations(store: Path) -> dict[tuple, dict]:
+def previous_confirmations(store: Path) -> dict[tuple, dict]:
     """Side-by-side verdicts of earlier runs: a nightly run does not re-measure them."""
     try:
         doc = json.loads(store.read_text())

@@ -136,7 +136,7 @@ def _night(bench: Suite, machine: str, args: argparse.Namespace) -> int:
         first = history.order[history.position[new[0]] - 1] if history.position[new[0]] else None
         opts = Options(machine=machine, range_spec=f"{first}..{new[-1]}" if first else new[-1])
         store = store_path(bench, machine)
-        blamer = Blamer(bench, opts, previous=blame_cmd._previous_confirmations(store))
+        blamer = Blamer(bench, opts, previous=blame_cmd.previous_confirmations(store))
         findings, dismissed = blamer.run()
         doc = blame_cmd.store_doc(machine, opts, findings, dismissed, blamer.built)
         blame_cmd.write_store(store, doc)

@@ -32,6 +32,11 @@ class Point:
     date: int | None = None  # commit date (ms), as asv stores it
 
 
+def combos(params: list[list[str]]) -> list[tuple[str, ...]]:
+    """asv's order of a parametrized benchmark's values: the product of its params."""
+    return [tuple(c) for c in itertools.product(*params)] if params else [()]
+
+
 def _classify(value: object) -> float | str:
     if value is None:
         return FAILED
@@ -51,8 +56,7 @@ def load_file(path: Path) -> list[Point]:
     points = []
     for key in res.get_all_result_keys():
         values = res.get_result_value(key, res.get_result_params(key))
-        combos = list(itertools.product(*res.get_result_params(key))) or [()]
-        for combo, value in zip(combos, values, strict=False):
+        for combo, value in zip(combos(res.get_result_params(key)), values, strict=False):
             points.append(
                 Point(res.commit_hash, res.env_name, key, tuple(combo), _classify(value), res.date)
             )
