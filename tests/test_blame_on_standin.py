@@ -34,7 +34,7 @@ def _inject_noise(project: AsvProject, commit: str) -> None:
 def blamed(standin: StandinRepo, stepped_run: AsvProject) -> tuple[int, dict, str]:
     _inject_noise(stepped_run, standin.commits[NOISY[2]])
     out = stepped_run.conf_dir / "blame-out.json"
-    proc = stepped_run.cli("blame", "--rounds", "3", "--json", str(out))
+    proc = stepped_run.cli("blame", "--json", str(out))
     return proc.returncode, json.loads(out.read_text()), proc.stdout + proc.stderr
 
 

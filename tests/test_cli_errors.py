@@ -62,6 +62,7 @@ def test_unknown_commit_and_bad_threshold(conf_dir: Path) -> None:
         "unknown commit",
     )
     _one_line_error(_cli(conf_dir, "blame", "--threshold", "-1"), "--threshold")
+    _one_line_error(_cli(conf_dir, "blame", "--rounds", "2"), "--rounds")
 
 
 def test_missing_config(tmp_path: Path) -> None:

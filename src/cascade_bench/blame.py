@@ -7,7 +7,9 @@
 3. confirm timing steps by measuring parent and culprit side by side,
    interleaved (call-count steps are exact and need no confirmation); every
    call-count step is also timed side by side, since one noisy sample per commit
-   can hide its timing step;
+   can hide its timing step. On a shared machine whole benchmark processes run
+   up to 1.7x slower than their neighbours, so the samples of one round are not
+   independent: a step is confirmed only if every round shows it (see verdict);
 4. diff the two commits' profiles of the workload, per loop iteration.
 """
 
@@ -31,7 +33,9 @@ from .history import History
 from .steps import DEFAULT_SERIES, SeriesKey, Step, build_series, find_steps, threshold_for
 from .suite import SuiteError
 
-CONFIRM_ROUNDS = 4
+CONFIRM_ROUNDS = 6
+# Fixed samples per round, so recorded samples split back into their rounds.
+SAMPLES_PER_ROUND = 3
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Blamer:
     previous: dict[tuple, dict] = field(default_factory=dict)  # earlier confirmations
     built: set[str] = field(default_factory=set)
     confirmed_pairs: set[tuple[str, str]] = field(default_factory=set)
+    side_by_side: dict[tuple, tuple] = field(default_factory=dict)  # samples per pair run
 
     def __post_init__(self) -> None:
         self.history = History(self.suite)
@@ -118,33 +123,38 @@ class Blamer:
             [parent, culprit],
             f"^({'|'.join(names)})$",
             self.opts.machine,
-            ("--record-samples", "--interleave-rounds", "-a", f"rounds={self.opts.confirm_rounds}"),
+            side_by_side_args(self.opts.confirm_rounds),
         )
         self.built.update((parent, culprit))
+        self.keep_side_by_side(parent, culprit, todo)
+
+    def keep_side_by_side(self, parent: str, culprit: str, keys: list[SeriesKey]) -> None:
+        """Keep the samples of the side-by-side run just made: a later run for
+        another pair may re-measure either commit and overwrite its results."""
         self.reload()
+        for k in keys:
+            pair = (self._samples(k, parent), self._samples(k, culprit))
+            self.side_by_side[(k.benchmark, k.params, parent, culprit)] = pair
         self.confirmed_pairs.add((parent, culprit))
 
     def verdict(self, key: SeriesKey, parent: str, culprit: str, step: Step) -> dict:
+        """Confirmed when asv's Mann-Whitney test says the samples differ, the
+        medians differ by the threshold in the step's direction, and the rounds
+        do not overlap: every culprit round median lies beyond every parent round
+        median. A round is one benchmark process; with R rounds each, chance
+        alone separates them with probability 1/C(2R, R) (1/924 for R=6)."""
         remembered = self.previous.get((key.benchmark, key.params, parent, culprit))
         if remembered is not None:
             return remembered
         if (parent, culprit) not in self.confirmed_pairs:
             return {"significant": None, "reason": "not confirmed (--no-build)"}
-        a, b = self._samples(key, parent), self._samples(key, culprit)
+        a, b = self.side_by_side.get((key.benchmark, key.params, parent, culprit), (None, None))
         if a is None or b is None:
             return {"significant": False, "reason": "no samples: the benchmark failed"}
         (sa, st_a), (sb, st_b) = a, b
-        ma, mb = statistics.median(sa), statistics.median(sb)
-        significant = bool(_stats.is_different(sa, sb, st_a, st_b))
-        same_direction = (mb > ma) == (step.after > step.before)
-        big_enough = abs(math.log(mb / ma)) >= math.log1p(self._threshold(key))
-        return {
-            "parent_median": ma,
-            "culprit_median": mb,
-            "parent_samples": len(sa),
-            "culprit_samples": len(sb),
-            "significant": significant and same_direction and big_enough,
-        }
+        return side_by_side_verdict(
+            sa, sb, st_a, st_b, slower=step.after > step.before, threshold=self._threshold(key)
+        )
 
     def _samples(self, key: SeriesKey, commit: str) -> tuple[list[float], dict] | None:
         for path in self.suite.results_dir.glob(f"{self.opts.machine}/{commit[:8]}-*.json"):
@@ -318,6 +328,57 @@ class Blamer:
                 finding["after"] = conf["culprit_median"]
                 finding["ratio"] = conf["culprit_median"] / conf["parent_median"]
         return finding
+
+
+def side_by_side_args(rounds: int) -> tuple[str, ...]:
+    """``asv run`` options of a side-by-side run whose samples verdict() can read."""
+    if rounds < 3:
+        raise SuiteError(f"--rounds {rounds}: at least 3 (every round must show the step)")
+    return (
+        "--record-samples", "--interleave-rounds",
+        "-a", f"rounds={rounds}", "-a", f"repeat={SAMPLES_PER_ROUND}",
+    )  # fmt: skip
+
+
+def side_by_side_verdict(
+    sa: list[float],
+    sb: list[float],
+    stats_a: dict,
+    stats_b: dict,
+    *,
+    slower: bool,
+    threshold: float,
+) -> dict:
+    """Parent samples ``sa`` vs culprit samples ``sb`` of one side-by-side run.
+
+    Significant only if all three hold: asv's test (Mann-Whitney, as ``asv
+    continuous``), medians apart by ``threshold`` in the expected direction, and
+    the rounds separated (each round is one process, and processes differ)."""
+    ma, mb = statistics.median(sa), statistics.median(sb)
+    ra, rb = round_medians(sa), round_medians(sb)
+    different = bool(_stats.is_different(sa, sb, stats_a, stats_b))
+    same_direction = (mb > ma) == slower
+    big_enough = abs(math.log(mb / ma)) >= math.log1p(threshold)
+    separated = bool(ra and rb) and (min(rb) > max(ra) if slower else max(rb) < min(ra))
+    return {
+        "parent_median": ma,
+        "culprit_median": mb,
+        "parent_samples": len(sa),
+        "culprit_samples": len(sb),
+        "parent_rounds": ra,
+        "culprit_rounds": rb,
+        "separated": separated,
+        "significant": different and same_direction and big_enough and separated,
+    }
+
+
+def round_medians(samples: list[float]) -> list[float]:
+    """Median of each round of a side-by-side run ([] if the samples do not
+    split into rounds of SAMPLES_PER_ROUND, e.g. a round that failed)."""
+    k = SAMPLES_PER_ROUND
+    if not samples or len(samples) % k:
+        return []
+    return [statistics.median(samples[i : i + k]) for i in range(0, len(samples), k)]
 
 
 def _closer_to_after(v: float, step: Step) -> bool:

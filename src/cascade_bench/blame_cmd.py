@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .asvconf import load_suite
-from .blame import Blamer, Options, store_path
+from .blame import CONFIRM_ROUNDS, Blamer, Options, side_by_side_args, store_path
 from .profile_cmd import default_machine
 from .steps import DEFAULT_SERIES
 from .suite import SuiteError
@@ -30,7 +30,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--no-build", action="store_true", help="never run asv: no bisecting, no confirming"
     )
-    p.add_argument("--rounds", type=int, default=4, help="interleaved rounds when confirming")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=CONFIRM_ROUNDS,
+        help="interleaved rounds when confirming (at least 3: each round must show the step)",
+    )
     p.add_argument("--json", help="also write the findings as JSON here")
     p.add_argument("--markdown", help="also write a Markdown summary here")
     p.add_argument("--top", type=int, default=5, help="functions shown per finding")
@@ -40,6 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.threshold is not None and not 0 < args.threshold < 10:
         raise SuiteError(f"--threshold {args.threshold}: expected a fraction such as 0.05")
+    side_by_side_args(args.rounds)  # checks --rounds before any work
     bench = load_suite(args.config)
     machine = default_machine(bench.results_dir, args.machine)
     opts = Options(
@@ -115,7 +121,8 @@ def previous_confirmations(store: Path) -> dict[tuple, dict]:
     remembered = {}
     for f in doc.get("findings", []) + doc.get("dismissed", []):
         conf = f.get("confirmation") or {}
-        if f.get("signal") == "time" and conf.get("significant") is not None:
+        # Only verdicts that checked every round (older ones pooled all samples).
+        if f.get("signal") == "time" and "separated" in conf:
             key = (
                 f["benchmark"],
                 tuple(f["params"].values()),
@@ -148,7 +155,14 @@ def _params(f: dict) -> str:
 def _status(f: dict) -> str:
     if f["signal"] == "calls":
         return "exact call-count step"
-    return "confirmed side by side" if f["confirmed"] else "NOT confirmed (no side-by-side run)"
+    rounds = len((f.get("confirmation") or {}).get("culprit_rounds") or [])
+    if f["confirmed"] and rounds:
+        return f"confirmed side by side in all {rounds} rounds"
+    if f["confirmed"]:
+        return "confirmed side by side"
+    if f["confirmed"] is False:
+        return "NOT confirmed side by side"
+    return "NOT confirmed (no side-by-side run)"
 
 
 def _function_rows(f: dict, top: int) -> list[str]:

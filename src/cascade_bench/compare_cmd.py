@@ -1,8 +1,9 @@
 """``cascade-bench compare BASE HEAD``: pull-request mode, like ``asv continuous``.
 
 Both commits are benchmarked side by side (rounds interleaved, samples kept);
-a timing change counts only when significant (Mann-Whitney U, asv's own test)
-and beyond the threshold; a call-count change is exact. For everything that got
+a timing change counts only when blame's side-by-side verdict confirms it
+(asv's Mann-Whitney test, beyond the threshold, shown by every round); a
+call-count change is exact. For everything that got
 worse, the profiles of BASE and HEAD name the functions.
 Exit status: 0 nothing got worse, 1 something got worse, 2 error.
 """
@@ -13,9 +14,10 @@ import argparse
 
 from . import asvrun, blame_cmd
 from .asvconf import load_suite
-from .blame import Blamer, Options
+from .blame import CONFIRM_ROUNDS, Blamer, Options, side_by_side_args
 from .profile_cmd import default_machine
 from .steps import DEFAULT_SERIES, SeriesKey, Step, threshold_for
+from .suite import workload_of
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -25,30 +27,37 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", default="asv.conf.json")
     p.add_argument("--machine")
     p.add_argument("--bench", default=DEFAULT_SERIES, help="regex of benchmark names")
-    p.add_argument("--rounds", type=int, default=4)
+    p.add_argument(
+        "--rounds", type=int, default=CONFIRM_ROUNDS, help="interleaved rounds (at least 3)"
+    )
     p.add_argument("--markdown", help="also write a Markdown summary here")
     p.add_argument("--top", type=int, default=5)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    side_by_side = side_by_side_args(args.rounds)
     bench = load_suite(args.config)
     base, head = bench.resolve_commit(args.base), bench.resolve_commit(args.head)
     machine = default_machine(bench.results_dir, args.machine)
     # Profiles come from the calls benchmarks of the same workloads.
     regex = f"({args.bench})|^calls\\."
-    asvrun.run_commits(
-        bench, [base, head], regex, machine,
-        ("--record-samples", "--interleave-rounds", "-a", f"rounds={args.rounds}"),
-    )  # fmt: skip
+    asvrun.run_commits(bench, [base, head], regex, machine, side_by_side)
     blamer = Blamer(bench, Options(machine=machine, bench_regex=args.bench, build=False))
-    blamer.confirmed_pairs.add((base, head))
+    keys = sorted(
+        {SeriesKey(b, p) for (b, p, c) in blamer.values if c == head},
+        key=lambda k: (k.benchmark, k.params),
+    )
+    # The Cascade-free floor is never blamed: a step there is the machine.
+    keys = [
+        k
+        for k in keys
+        if blamer.series_pattern.search(k.benchmark) and workload_of(k.benchmark) is not None
+    ]
+    blamer.keep_side_by_side(base, head, [k for k in keys if k.signal == "time"])
     findings = []
-    keys = sorted({(b, p) for (b, p, c) in blamer.values if c == head}, key=str)
-    for benchmark, params in keys:
-        key = SeriesKey(benchmark, params)
-        if not blamer.series_pattern.search(benchmark):
-            continue
+    for key in keys:
+        benchmark = key.benchmark
         before, after = blamer.value(key, base), blamer.value(key, head)
         if not (isinstance(before, float) and isinstance(after, float)) or before == after:
             continue

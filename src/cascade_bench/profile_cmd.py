@@ -12,6 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from asv.machine import Machine, MachineCollection
+from asv.util import UserError
+
 from . import envs, profiles, results, suite
 from .asvconf import load_suite
 from .suite import ROOT, SuiteError
@@ -50,11 +53,18 @@ def _workload(name: str | None) -> str:
 
 
 def default_machine(results_dir: Path, given: str | None) -> str:
-    """asv's own rule (host name), unless the results hold exactly one machine."""
+    """The one machine the results hold, else the machine ``asv run`` would use."""
     if given:
         return given
     found = results.machines(results_dir)
-    return found[0] if len(found) == 1 else suite.profile_store().current_machine()
+    if len(found) == 1:
+        return found[0]
+    # asv's rule: the host name, or the only machine in ~/.asv-machine.json.
+    name = Machine.get_unique_machine_name()
+    try:
+        return MachineCollection.load(name)["machine"]
+    except (UserError, OSError, ValueError, KeyError, TypeError):
+        return name
 
 
 def run(args: argparse.Namespace) -> int:

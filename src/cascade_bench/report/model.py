@@ -67,6 +67,10 @@ class Confirmation:
     culprit_median: float | None = None
     parent_samples: int | None = None
     culprit_samples: int | None = None
+    # Per-round medians (one benchmark process each) and whether they overlap.
+    parent_rounds: list[float] = field(default_factory=list)
+    culprit_rounds: list[float] = field(default_factory=list)
+    separated: bool | None = None
     significant: bool | None = None
 
 
@@ -150,6 +154,15 @@ def _get(d: dict, key: str, where: str, kind: type | tuple, *, optional: bool = 
     if isinstance(value, float) and not math.isfinite(value):
         raise _Bad(f"{where}.{key}: not a finite number")
     return value
+
+
+def _floats(d: dict, key: str, where: str) -> list[float]:
+    value = d.get(key) or []
+    if not isinstance(value, list) or not all(
+        isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in value
+    ):
+        raise _Bad(f"{where}.{key}: expected a list of numbers")
+    return [float(x) for x in value]
 
 
 def _obj(value: Any, where: str) -> dict:
@@ -243,6 +256,9 @@ def _finding(d: dict, where: str) -> Finding:
             culprit_samples=_get(
                 conf, "culprit_samples", f"{where}.confirmation", int, optional=True
             ),
+            parent_rounds=_floats(conf, "parent_rounds", f"{where}.confirmation"),
+            culprit_rounds=_floats(conf, "culprit_rounds", f"{where}.confirmation"),
+            separated=_get(conf, "separated", f"{where}.confirmation", bool, optional=True),
             significant=_get(conf, "significant", f"{where}.confirmation", bool, optional=True),
         ),
         bisect=None

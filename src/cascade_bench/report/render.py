@@ -174,6 +174,13 @@ class FindingView:
                 f"samples), culprit median {fmt_time(c.culprit_median)} "
                 f"({c.culprit_samples or '?'} samples)"
             )
+            if c.parent_rounds and c.culprit_rounds:
+                n = min(len(c.parent_rounds), len(c.culprit_rounds))
+                detail += (
+                    f"; every one of {n} rounds shows the step"
+                    if c.separated
+                    else f"; the {n} rounds overlap"
+                )
             if c.significant is not None:
                 detail += ", significant" if c.significant else ", not significant"
         if f.confirmed is True:

@@ -1,0 +1,42 @@
+"""``cascade-bench compare BASE HEAD`` (pull-request mode) on the stand-in.
+
+A commit that slows ``_normalize_args`` is named, with that function, and fails
+the comparison; a docs-only commit passes: the side-by-side verdict must not
+turn this machine's process-to-process noise into a regression.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from asvtools import AsvProject, make_asv_project
+from standin.repo import StandinRepo
+
+
+@pytest.fixture(scope="module")
+def project(standin: StandinRepo, tmp_path_factory: pytest.TempPathFactory) -> AsvProject:
+    return make_asv_project(tmp_path_factory.mktemp("compare"), standin.path)
+
+
+def test_slowdown_fails_and_names_the_function(standin: StandinRepo, project: AsvProject) -> None:
+    base, head = standin.commits["single"], standin.commits["slow_resolver"]
+    md = project.conf_dir / "slow.md"
+    bench = r"^(loops|calls)\.SimpleCountdown\."
+    proc = project.cli("compare", base, head, "--bench", bench, "--markdown", str(md))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert head[:8] in out and "_normalize_args" in out, out
+    assert "confirmed side by side in all 6 rounds" in md.read_text(), out
+
+
+def test_docs_only_commit_passes(standin: StandinRepo, project: AsvProject) -> None:
+    base, head = standin.commits["gap_a"], standin.commits["gap_b"]
+    proc = project.cli("compare", base, head, "--bench", r"^(loops|calls)\.ExplicitJumpLoop\.")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_too_few_rounds_is_a_one_line_error(standin: StandinRepo, project: AsvProject) -> None:
+    proc = project.cli("compare", "HEAD~1", "HEAD", "--rounds", "1")
+    assert proc.returncode == 2
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and "--rounds" in err[0] and "Traceback" not in proc.stderr
