@@ -101,8 +101,11 @@ def _blame(machine: str, parent: dict, culprit: dict, profiles: dict) -> dict:
         "confirmation": {
             "parent_median": 0.6,
             "culprit_median": 3.0,
-            "parent_samples": 8,
-            "culprit_samples": 8,
+            "parent_samples": 9,
+            "culprit_samples": 9,
+            "parent_rounds": [0.58, 0.6, 0.62],
+            "culprit_rounds": [2.9, 3.0, 3.1],
+            "separated": True,
             "significant": True,
         },
         "culprit": culprit,
@@ -185,6 +188,7 @@ def test_report_renders_escaped_findings_with_picture_and_profiles(tmp_path: Pat
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;&amp;&#39; --&gt; ]]&gt;" in everything
     assert f'href="https://example.invalid/commit/{culprit}"' in text
     assert "confirmed side by side" in text and "exact call-count step" in text
+    assert "every one of 3 rounds shows the step" in text
     assert (
         f'href="../index.html#{BENCH}?machine=box&amp;p-n=1000&amp;commits=aaaaaaaa-bbbbbbbb"'
         in text
