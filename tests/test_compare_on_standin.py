@@ -26,7 +26,7 @@ def test_slowdown_fails_and_names_the_function(standin: StandinRepo, project: As
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert head[:8] in out and "_normalize_args" in out, out
-    assert "confirmed side by side in all 6 rounds" in md.read_text(), out
+    assert "confirmed side by side (8 rounds each, separated)" in md.read_text(), out
 
 
 def test_docs_only_commit_passes(standin: StandinRepo, project: AsvProject) -> None:

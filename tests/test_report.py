@@ -188,7 +188,7 @@ def test_report_renders_escaped_findings_with_picture_and_profiles(tmp_path: Pat
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;&amp;&#39; --&gt; ]]&gt;" in everything
     assert f'href="https://example.invalid/commit/{culprit}"' in text
     assert "confirmed side by side" in text and "exact call-count step" in text
-    assert "every one of 3 rounds shows the step" in text
+    assert "3 rounds each, separated" in text
     assert (
         f'href="../index.html#{BENCH}?machine=box&amp;p-n=1000&amp;commits=aaaaaaaa-bbbbbbbb"'
         in text

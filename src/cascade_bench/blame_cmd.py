@@ -34,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--rounds",
         type=int,
         default=CONFIRM_ROUNDS,
-        help="interleaved rounds when confirming (at least 3: each round must show the step)",
+        help="interleaved rounds when confirming (at least 3: the rounds must separate)",
     )
     p.add_argument("--json", help="also write the findings as JSON here")
     p.add_argument("--markdown", help="also write a Markdown summary here")
@@ -157,7 +157,7 @@ def _status(f: dict) -> str:
         return "exact call-count step"
     rounds = len((f.get("confirmation") or {}).get("culprit_rounds") or [])
     if f["confirmed"] and rounds:
-        return f"confirmed side by side in all {rounds} rounds"
+        return f"confirmed side by side ({rounds} rounds each, separated)"
     if f["confirmed"]:
         return "confirmed side by side"
     if f["confirmed"] is False:

@@ -67,7 +67,7 @@ class Confirmation:
     culprit_median: float | None = None
     parent_samples: int | None = None
     culprit_samples: int | None = None
-    # Per-round medians (one benchmark process each) and whether they overlap.
+    # Per-round medians (one benchmark process each) and whether they separate.
     parent_rounds: list[float] = field(default_factory=list)
     culprit_rounds: list[float] = field(default_factory=list)
     separated: bool | None = None

@@ -177,9 +177,7 @@ class FindingView:
             if c.parent_rounds and c.culprit_rounds:
                 n = min(len(c.parent_rounds), len(c.culprit_rounds))
                 detail += (
-                    f"; every one of {n} rounds shows the step"
-                    if c.separated
-                    else f"; the {n} rounds overlap"
+                    f"; {n} rounds each, separated" if c.separated else f"; the {n} rounds overlap"
                 )
             if c.significant is not None:
                 detail += ", significant" if c.significant else ", not significant"
