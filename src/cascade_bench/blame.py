@@ -227,6 +227,13 @@ class Blamer:
     def series_pattern(self) -> re.Pattern:
         return re.compile(self.opts.bench_regex)
 
+    def blameable(self, key: SeriesKey) -> bool:
+        """Selected by --bench and a Cascade workload: the Cascade-free floor is
+        never blamed (a step there means the machine changed)."""
+        return bool(self.series_pattern.search(key.benchmark)) and (
+            suite.workload_of(key.benchmark) is not None
+        )
+
     def steps(self) -> list[Step]:
         series = build_series(self.points, self.history.position, self.opts.bench_regex)
         if not series:
@@ -234,8 +241,8 @@ class Blamer:
         in_range = set(self.history.range(self.opts.range_spec)) if self.opts.range_spec else None
         found = []
         for key, values in sorted(series.items(), key=lambda kv: (kv[0].benchmark, kv[0].params)):
-            if suite.workload_of(key.benchmark) is None:
-                continue  # the Cascade-free floor: a step there means the machine changed
+            if not self.blameable(key):
+                continue
             for step in find_steps(key, values, self._threshold(key)):
                 if in_range is None or step.right in in_range:
                     found.append(step)

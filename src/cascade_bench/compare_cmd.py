@@ -2,9 +2,9 @@
 
 Both commits are benchmarked side by side (rounds interleaved, samples kept);
 a timing change counts only when blame's side-by-side verdict confirms it
-(asv's Mann-Whitney test, beyond the threshold, shown by every round); a
-call-count change is exact. For everything that got
-worse, the profiles of BASE and HEAD name the functions.
+(asv's Mann-Whitney test, beyond the threshold, rounds separated); a
+call-count change is exact. For everything that got worse, the profiles of
+BASE and HEAD name the functions.
 Exit status: 0 nothing got worse, 1 something got worse, 2 error.
 """
 
@@ -17,7 +17,6 @@ from .asvconf import load_suite
 from .blame import CONFIRM_ROUNDS, Blamer, Options, side_by_side_args
 from .profile_cmd import default_machine
 from .steps import DEFAULT_SERIES, SeriesKey, Step, threshold_for
-from .suite import workload_of
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -48,12 +47,7 @@ def run(args: argparse.Namespace) -> int:
         {SeriesKey(b, p) for (b, p, c) in blamer.values if c == head},
         key=lambda k: (k.benchmark, k.params),
     )
-    # The Cascade-free floor is never blamed: a step there is the machine.
-    keys = [
-        k
-        for k in keys
-        if blamer.series_pattern.search(k.benchmark) and workload_of(k.benchmark) is not None
-    ]
+    keys = [k for k in keys if blamer.blameable(k)]
     blamer.keep_side_by_side(base, head, [k for k in keys if k.signal == "time"])
     findings = []
     for key in keys:
