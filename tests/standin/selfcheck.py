@@ -9,6 +9,7 @@ exits 1 on any mismatch.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import itertools
 import json
 import os
@@ -218,8 +219,8 @@ def main() -> int:
     reports: dict[str, dict] = {}
     for label, sha in repo.commits.items():
         src = checkout(repo.path, sha, work / "src")
-        if shutil.which("ruff") and repo.expected[label].install_ok:
-            lint = _run("ruff", "check", "--isolated", "-q", src)
+        if importlib.util.find_spec("ruff") and repo.expected[label].install_ok:
+            lint = _run(sys.executable, "-m", "ruff", "check", "--isolated", "-q", src)
             if lint.returncode:
                 problems.append(f"{label}: ruff: {lint.stdout[:300]}")
         error = install(python, src)
