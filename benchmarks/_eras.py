@@ -33,6 +33,14 @@ WORKLOAD_FAMILY = {
     "heavy_jump_loop": JUMP,
 }
 
+# The targets of Cascade's own scripts/profile_entry.py, accepted as other names of
+# these workloads by ``cascade-bench profile``.
+PROFILE_ENTRY_ALIASES = {
+    "graph": "explicit_jump_loop",
+    "heavy": "heavy_jump_loop",
+    "vm": "vm_countdown",
+}
+
 # TailCall moved from the runtime to the spec package when the monorepo was re-cut.
 TAILCALL_MODULES = ("cascade.spec.blueprint", "cascade.runtime.blueprint")
 JUMP_MODULE = "cascade.spec.jump"

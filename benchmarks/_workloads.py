@@ -100,40 +100,37 @@ def _jump_loop(step):
 
 @dataclass(frozen=True)
 class Workload:
-    family: str
+    """How to build one workload's loop; its era is ``_eras.WORKLOAD_FAMILY[name]``."""
+
     build: Callable[[int], Any]  # n -> target LazyResult
     use_vm: bool = False
     doc: str = ""
 
 
 WORKLOADS: dict[str, Workload] = {
-    "simple_countdown": Workload(
-        _eras.IMPLICIT, simple_countdown, doc="implicit TCO, one node per iteration"
-    ),
+    "simple_countdown": Workload(simple_countdown, doc="implicit TCO, one node per iteration"),
     "heavy_complex_countdown": Workload(
-        _eras.IMPLICIT,
         heavy_complex_countdown,
         doc=f"implicit TCO, a new {HEAVY_CHAIN}-noop chain built every iteration",
     ),
     "stable_complex_loop": Workload(
-        _eras.IMPLICIT,
         lambda n: stable_complex_loop([n], _dummy=_chain(HEAVY_CHAIN)),
         doc=f"implicit TCO, one {HEAVY_CHAIN}-noop chain built once (cache-friendly)",
     ),
     "vm_countdown": Workload(
-        _eras.VM, lambda n: vm_countdown(n=n), use_vm=True, doc="TailCall on the VM path"
+        lambda n: vm_countdown(n=n), use_vm=True, doc="TailCall on the VM path"
     ),
     "explicit_jump_loop": Workload(
-        _eras.JUMP,
         lambda n: _jump_loop(explicit_countdown_step(n)),
         doc="cs.Jump + select_jump + bind, one node per iteration",
     ),
     "heavy_jump_loop": Workload(
-        _eras.JUMP,
         lambda n: _jump_loop(heavy_step(n, _structure=_chain(HEAVY_JUMP_CHAIN))),
         doc=f"Jump loop whose step depends on a stable {HEAVY_JUMP_CHAIN}-noop chain",
     ),
 }
+# One catalogue: every workload built here has an era there, and the reverse.
+assert set(WORKLOADS) == set(_eras.WORKLOAD_FAMILY), "benchmarks/_eras.py and _workloads.py"
 
 
 @dataclass
@@ -164,7 +161,7 @@ def new_engine() -> Any:
 def prepare(name: str, n: int) -> Loop:
     """A fresh engine and target for ``name`` (NotImplementedError where it does not exist)."""
     workload = WORKLOADS[name]
-    _eras.require(workload.family)
+    _eras.require(_eras.WORKLOAD_FAMILY[name])
     return Loop(name, n, new_engine(), workload.build(n), workload.use_vm)
 
 

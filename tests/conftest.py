@@ -1,7 +1,10 @@
 """Shared fixtures: one stand-in Cascade repository and one real asv run over it.
 
-The run is stepped on purpose: four commits near the end (gap_a, gap_b, gap_slow,
-gap_c) are left unmeasured, so blame has a gap to bisect.
+The run is stepped on purpose: three runs of commits are left unmeasured, so blame
+has gaps to bisect: ``GAP`` (four commits near the end, holding ``gap_slow``),
+``CHURN_GAP`` (seven commits after ``speedup``: a slowdown, its partial undoing,
+three call-count-only steps, a docs commit and a rename) and ``BORN_GAP`` (the
+Jump era's first commits, where the Jump loops are born and then slowed).
 """
 
 from __future__ import annotations
@@ -18,6 +21,17 @@ sys.path.insert(0, str(Path(__file__).parent))
 from standin.repo import StandinRepo, build_standin_repo
 
 GAP = ("gap_a", "gap_b", "gap_slow", "gap_c")
+CHURN_GAP = (
+    "churn_slow",
+    "churn_docs",
+    "churn_partial",
+    "churn_calls_a",
+    "churn_rename",
+    "churn_calls_b",
+    "churn_calls_c",
+)
+BORN_GAP = ("jump_era", "born_docs", "born_slow")
+UNMEASURED = GAP + CHURN_GAP + BORN_GAP
 
 
 @pytest.fixture(scope="session")
@@ -27,9 +41,9 @@ def standin(tmp_path_factory: pytest.TempPathFactory) -> StandinRepo:
 
 @pytest.fixture(scope="session")
 def stepped_run(standin: StandinRepo, tmp_path_factory: pytest.TempPathFactory) -> AsvProject:
-    """``asv run --quick`` over every commit of the stand-in except the gap."""
+    """``asv run --quick`` over every commit of the stand-in except the gaps."""
     project = make_asv_project(tmp_path_factory.mktemp("suite"), standin.path)
-    measured = [sha for label, sha in standin.commits.items() if label not in GAP]
+    measured = [sha for label, sha in standin.commits.items() if label not in UNMEASURED]
     hashfile = project.conf_dir / "measured.txt"
     hashfile.write_text("\n".join(measured) + "\n")
     proc = project.asv("run", "--quick", "--machine", project.machine, f"HASHFILE:{hashfile}")

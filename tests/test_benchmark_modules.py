@@ -7,6 +7,7 @@ import sys
 
 from asvtools import PROJECT
 from cascade_bench import suite
+from cascade_bench.steps import SeriesKey
 
 
 def test_modules_import_without_cascade() -> None:
@@ -34,6 +35,6 @@ def test_every_workload_is_timed_and_profiled() -> None:
             if isinstance(cls, type) and not name.startswith("_")
         }
         assert workloads <= found, (module, workloads - found)
-    assert suite.workload_of("loops.HeavyJumpLoop.time_loop") == "heavy_jump_loop"
-    assert suite.workload_of("calls.VMCountdown.track_calls_per_iteration") == "vm_countdown"
-    assert suite.workload_of("loops.ImperativeCountdown.time_loop") is None
+    assert SeriesKey("loops.HeavyJumpLoop.time_loop", ()).workload == "heavy_jump_loop"
+    assert SeriesKey("calls.VMCountdown.track_calls_per_iteration", ()).workload == "vm_countdown"
+    assert SeriesKey("loops.ImperativeCountdown.time_loop", ()).workload is None

@@ -24,8 +24,9 @@ import asv
 import pytest
 
 from asvtools import PROJECT, AsvProject, make_asv_project
+from cascade_bench import findings as model
 from cascade_bench import suite
-from cascade_bench.report import model, publisher
+from cascade_bench.report import publisher
 from cascade_bench.report.render import SiteInfo
 from cascade_bench.suite import SuiteError
 
@@ -178,7 +179,7 @@ def test_report_renders_escaped_findings_with_picture_and_profiles(tmp_path: Pat
 
     verdict = text.split('id="verdict">')[1].split("</p>")[0]
     assert verdict == (
-        "1 regression, 1 speed-up; worst: loops.HeavyJumpLoop.time_loop(n=1000) 5.0× slower "
+        "1 regression, 1 speed-up; worst: loops.HeavyJumpLoop.time_loop(n=1000) 5.00× slower "
         "at bbbbbbbb in cascade/runtime/resolvers.py:ArgumentResolver.resolve"
     )
     assert "1 speed-up" in verdict and text.index("Regressions (1)") < text.index("Speed-ups (1)")
@@ -503,7 +504,7 @@ def test_browser_walks_from_asv_to_a_culprit_picture(
         link.click()
         wait.until(ec.url_contains("/cascade-bench/index.html"))
         verdict = driver.find_element(By.ID, "verdict").text
-        assert f"5.0× slower at {culprit}" in verdict
+        assert f"5.00× slower at {culprit}" in verdict
         assert "ArgumentResolver.resolve" in verdict
         driver.save_screenshot(str(ARTIFACTS / "report-index.png"))
 

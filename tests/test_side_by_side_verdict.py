@@ -11,7 +11,7 @@ from __future__ import annotations
 from asv import _stats
 from asv_runner.statistics import compute_stats
 
-from cascade_bench.blame import SAMPLES_PER_ROUND, round_medians, side_by_side_verdict
+from cascade_bench.verdict import SAMPLES_PER_ROUND, round_medians, side_by_side_verdict
 
 
 def _rounds(*medians: float) -> list[float]:

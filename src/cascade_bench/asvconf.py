@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asv.config import Config
+from asv.machine import Machine, MachineCollection
 from asv.util import UserError
 
+from . import results
 from .suite import SuiteError
 
 
@@ -59,6 +61,20 @@ class Suite:
         if proc.returncode != 0:
             raise SuiteError(f"git {' '.join(args)}: {proc.stderr.strip().splitlines()[-1:]}")
         return proc.stdout
+
+    def machine(self, given: str | None = None) -> str:
+        """``given``, else the one machine the results hold, else the machine
+        ``asv run`` would use (the host name, or the only one in ~/.asv-machine.json)."""
+        if given:
+            return given
+        found = results.machines(self.results_dir)
+        if len(found) == 1:
+            return found[0]
+        name = Machine.get_unique_machine_name()
+        try:
+            return MachineCollection.load(name)["machine"]
+        except (UserError, OSError, ValueError, KeyError, TypeError):
+            return name
 
     def resolve_commit(self, rev: str) -> str:
         """Full hash of ``rev``; a one-line error for anything git does not know."""

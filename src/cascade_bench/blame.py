@@ -1,41 +1,54 @@
 """From asv's results to "this step began at commit X; inside it, function F got slower".
 
 1. find steps in every series: asv's step detection for timings, every change
-   beyond the threshold for the exact call counts (asv.conf.json thresholds);
-2. narrow each step to one commit, bisecting unmeasured gaps with ``asv run``
-   (stored results are reused; failing commits are walked over);
+   beyond the threshold for the exact call counts (asv.conf.json thresholds),
+   and every place a series starts (n/a or failed, then a number);
+2. narrow each to one commit: measure the middle of every stepped gap with
+   ``asv run`` and detect again, to a fixed point (see ``locate``), so that
+   several steps in one gap each get their own culprit and a series starts
+   where its workload is born (stored results are reused; failing commits stay
+   points of their series and are walked over);
 3. confirm timing steps by measuring parent and culprit side by side,
    interleaved (call-count steps are exact and need no confirmation); every
    call-count step is also timed side by side, since one noisy sample per commit
-   can hide its timing step. On a shared machine whole benchmark processes run
-   up to 3x slower than their neighbours, so the samples of one round are not
-   independent: a step is confirmed only if the rounds separate (see verdict);
+   can hide its timing step (see ``verdict`` for the rule);
 4. diff the two commits' profiles of the workload, per loop iteration.
+
+``Blamer.run`` does all of it over a history; ``Blamer.compare`` does 3 and 4 for
+two commits measured side by side (pull-request mode). Both return the findings
+model (``findings.Blame``).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
-import statistics
 import sys
+import time
 from collections import defaultdict
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import cached_property
 
-from asv import _stats
 from asv.results import Results
 
-from . import asvrun, funcdiff, profiles, results, suite
+from . import accounting, asvrun, funcdiff, locate, profiles, results, suite, verdict
 from .asvconf import Suite
+from .findings import (
+    Bisect,
+    Blame,
+    CallsChange,
+    Confirmation,
+    Finding,
+    FunctionDiff,
+    Pair,
+)
 from .history import History
-from .steps import DEFAULT_SERIES, SeriesKey, Step, build_series, find_steps, threshold_for
+from .locate import Question
+from .steps import DEFAULT_SERIES, SeriesKey, Step, beyond, build_series, threshold_for
 from .suite import SuiteError
 
-CONFIRM_ROUNDS = 8
-# Fixed samples per round, so recorded samples split back into their rounds.
-SAMPLES_PER_ROUND = 3
+Samples = tuple[list[float], dict]  # asv's recorded samples and stats of one commit
 
 
 @dataclass
@@ -44,21 +57,36 @@ class Options:
     bench_regex: str = DEFAULT_SERIES
     range_spec: str | None = None
     threshold: float | None = None  # overrides asv.conf.json's regressions_thresholds
-    build: bool = True  # run asv to bisect gaps and to confirm timing steps
-    confirm_rounds: int = CONFIRM_ROUNDS
+    build: bool = True  # run asv to narrow steps and to confirm timing steps
+    confirm_rounds: int = verdict.CONFIRM_ROUNDS
+    budget: float | None = None  # seconds for extra builds (probes, side-by-side runs)
+
+
+@dataclass(frozen=True)
+class Located:
+    """A step pinned to a pair of commits (as far as it could be)."""
+
+    step: Step
+    pair: Pair
+    bisect: Bisect
+    derived: bool = False  # a timing check behind an exact call-count step
 
 
 @dataclass
 class Blamer:
     suite: Suite
     opts: Options
-    previous: dict[tuple, dict] = field(default_factory=dict)  # earlier confirmations
+    previous: dict[tuple, Confirmation] = field(default_factory=dict)  # earlier verdicts
     built: set[str] = field(default_factory=set)
-    confirmed_pairs: set[tuple[str, str]] = field(default_factory=set)
+    timed_pairs: set[Pair] = field(default_factory=set)
     side_by_side: dict[tuple, tuple] = field(default_factory=dict)  # samples per pair run
+    probed: set[str] = field(default_factory=set)  # commits measured to narrow steps
+    asked_at: set[tuple[str, str]] = field(default_factory=set)  # (commit, class) measured
+    out_of_budget: bool = False
 
     def __post_init__(self) -> None:
         self.history = History(self.suite)
+        self.started = time.monotonic()
         self.reload()
 
     # -- data -------------------------------------------------------------
@@ -73,88 +101,125 @@ class Blamer:
     def log(self, msg: str) -> None:
         print(f"blame: {msg}", file=sys.stderr, flush=True)
 
-    def measure(self, key: SeriesKey, commit: str, regex: str) -> float | str | None:
-        """The series' value at ``commit``, running asv there (benchmarks ``regex``)
-        if it was never measured."""
-        if self.value(key, commit) is None and self.opts.build:
-            self.log(f"measuring {commit[:8]} for {key.benchmark}")
-            asvrun.run_commits(self.suite, [commit], regex, self.opts.machine)
-            self.built.add(commit)
-            self.reload()
-        return self.value(key, commit)
+    def budget_left(self) -> bool:
+        """Whether another build fits in ``--budget`` (always, without one)."""
+        if self.opts.budget is None or time.monotonic() - self.started < self.opts.budget:
+            return True
+        self.out_of_budget = True
+        return False
 
-    # -- 2. bisect --------------------------------------------------------
-    def bisect(self, step: Step, regex: str) -> tuple[str, str, dict]:
-        """(culprit, parent, record): the first commit at the new level, the last
-        good one before it, and how the gap was narrowed."""
-        inner = self.history.between(step.left, step.right)[:-1]
-        gap = len(inner) + 1
-        lo, hi, failed, built = step.left, step.right, [], []
-        while inner and self.opts.build:
-            mid = inner[len(inner) // 2]
-            if self.value(step.series, mid) is None:
-                built.append(mid)
-            v = self.measure(step.series, mid, regex)
-            if not isinstance(v, float):
-                failed.append(mid)  # cannot tell: never the culprit, walk over it
-                inner.remove(mid)
-                continue
-            i = inner.index(mid)
-            if _closer_to_after(v, step):
-                hi, inner = mid, inner[:i]
-            else:
-                lo, inner = mid, inner[i + 1 :]
-        between = set(self.history.between(lo, hi))
-        failed = [c for c in failed if c in between]
-        return hi, lo, {"gap": gap, "built": len(built), "failed": failed}
+    @cached_property
+    def series_pattern(self) -> re.Pattern:
+        return re.compile(self.opts.bench_regex)
+
+    def blameable(self, key: SeriesKey) -> bool:
+        """Selected by --bench and a Cascade workload: the Cascade-free floor is
+        never blamed (a step there means the machine changed)."""
+        return bool(self.series_pattern.search(key.benchmark)) and (key.workload is not None)
+
+    @cached_property
+    def in_range(self) -> set[str] | None:
+        """Commits of ``--range``: only steps whose culprit lies there are blamed."""
+        return set(self.history.range(self.opts.range_spec)) if self.opts.range_spec else None
+
+    def threshold(self, key: SeriesKey) -> float:
+        if self.opts.threshold is not None:
+            return self.opts.threshold
+        return threshold_for(key.benchmark, self.suite.conf.regressions_thresholds)
+
+    def series(self) -> dict[SeriesKey, locate.Values]:
+        series = build_series(self.points, self.history.position, self.opts.bench_regex)
+        if not series:
+            raise SuiteError(f"no results match {self.opts.bench_regex!r} on {self.opts.machine}")
+        return series
+
+    # -- 1 and 2. detect and narrow, to a fixed point ---------------------
+    def questions(self) -> list[Question]:
+        asked = locate.questions(self.series(), self.history.between, self.threshold,
+                                 self.blameable)  # fmt: skip
+        if self.in_range is None:
+            return asked
+        return [q for q in asked if self.in_range & set(self.history.between(q.left, q.right))]
+
+    def narrow(self) -> list[Question]:
+        """Measure the middle of every open question, detect again, until none is
+        open (``locate.fixed_point``). What is still open at the end (no builds,
+        budget spent, no result) says why."""
+        return locate.fixed_point(
+            self.questions,
+            self.measure,
+            lambda: self.opts.build and self.budget_left(),
+            self.history.position.__getitem__,
+            self.asked_at,
+        )
+
+    def measure(self, commit: str, classes: list[str]) -> None:
+        """Every benchmark of ``classes`` (timings and call counts) at ``commit``."""
+        self.log(f"measuring {commit[:8]} for {', '.join(classes)}")
+        asvrun.run_commits(
+            self.suite, [commit], SeriesKey.classes_regex(classes), self.opts.machine
+        )
+        self.built.add(commit)
+        self.probed.add(commit)
+        self.reload()
+
+    def why_open(self, q: Question) -> str:
+        if not self.opts.build:
+            return f"{len(q.unmeasured)} unmeasured commit(s) between (--no-build)"
+        if self.out_of_budget:
+            return f"{len(q.unmeasured)} unmeasured commit(s) between (--budget spent)"
+        return f"asv recorded no result at {q.probe[:8]}"
 
     # -- 3. confirm -------------------------------------------------------
-    def confirm_pair(self, parent: str, culprit: str, keys: list[SeriesKey]) -> None:
-        """Measure ``parent`` and ``culprit`` side by side, rounds interleaved (as
-        ``asv continuous`` does), for all timing series stepping between them."""
-        todo = [k for k in keys if (k.benchmark, k.params, parent, culprit) not in self.previous]
-        if not todo or not self.opts.build:
+    def confirm_pair(self, pair: Pair, keys: list[SeriesKey]) -> None:
+        """Measure parent and culprit side by side, rounds interleaved (as ``asv
+        continuous`` does), for all timing series stepping between them."""
+        todo = [k for k in keys if (k.benchmark, k.params, *pair) not in self.previous]
+        if not todo or not self.opts.build or not self.budget_left():
             return
-        # asv selects "name(params)" of parametrized benchmarks: exactly these series.
-        names = sorted({re.escape(f"{k.benchmark}({', '.join(k.params)})") for k in todo})
-        self.log(f"confirming {parent[:8]} vs {culprit[:8]} side by side: {', '.join(names)}")
+        self.log(f"confirming {pair.parent[:8]} vs {pair.culprit[:8]} side by side: "
+                 + ", ".join(sorted(k.asv_name for k in todo)))  # fmt: skip
         asvrun.run_commits(
             self.suite,
-            [parent, culprit],
-            f"^({'|'.join(names)})$",
+            list(pair),
+            SeriesKey.exact_regex(todo),
             self.opts.machine,
-            side_by_side_args(self.opts.confirm_rounds),
+            verdict.side_by_side_args(self.opts.confirm_rounds),
         )
-        self.built.update((parent, culprit))
-        self.keep_side_by_side(parent, culprit, todo)
+        self.built.update(pair)
+        self.keep_side_by_side(pair, todo)
 
-    def keep_side_by_side(self, parent: str, culprit: str, keys: list[SeriesKey]) -> None:
+    def keep_side_by_side(self, pair: Pair, keys: list[SeriesKey]) -> None:
         """Keep the samples of the side-by-side run just made: a later run for
         another pair may re-measure either commit and overwrite its results."""
         self.reload()
         for k in keys:
-            pair = (self._samples(k, parent), self._samples(k, culprit))
-            self.side_by_side[(k.benchmark, k.params, parent, culprit)] = pair
-        self.confirmed_pairs.add((parent, culprit))
+            self.side_by_side[(k.benchmark, k.params, *pair)] = (
+                self._samples(k, pair.parent),
+                self._samples(k, pair.culprit),
+            )
+        self.timed_pairs.add(pair)
 
-    def verdict(self, key: SeriesKey, parent: str, culprit: str, step: Step) -> dict:
-        """Confirmed when asv's Mann-Whitney test says the samples differ, the
-        medians differ by the threshold in the step's direction, and the rounds
-        separate (see ``rounds_separate``)."""
-        remembered = self.previous.get((key.benchmark, key.params, parent, culprit))
+    def verdict(self, key: SeriesKey, pair: Pair, step: Step) -> Confirmation:
+        """The stored verdict of an earlier run, or ``verdict.side_by_side_verdict``
+        on the samples of this run's side-by-side measurement."""
+        remembered = self.previous.get((key.benchmark, key.params, *pair))
         if remembered is not None:
             return remembered
-        if (parent, culprit) not in self.confirmed_pairs:
-            return {"significant": None, "reason": "not confirmed (--no-build)"}
-        a, b = self.side_by_side.get((key.benchmark, key.params, parent, culprit), (None, None))
+        if pair not in self.timed_pairs:
+            why = "--budget spent" if self.out_of_budget else "--no-build"
+            return Confirmation(reason=f"not confirmed ({why})")
+        a, b = self.side_by_side.get((key.benchmark, key.params, *pair), (None, None))
         if a is None or b is None:
-            return {"significant": False, "reason": "no samples: the benchmark failed"}
+            return Confirmation(significant=False, reason="no samples: the benchmark failed")
         (sa, st_a), (sb, st_b) = a, b
-        return side_by_side_verdict(
-            sa, sb, st_a, st_b, slower=step.after > step.before, threshold=self._threshold(key)
+        return Confirmation(
+            **verdict.side_by_side_verdict(
+                sa, sb, st_a, st_b, slower=step.after > step.before, threshold=self.threshold(key)
+            )
         )
 
-    def _samples(self, key: SeriesKey, commit: str) -> tuple[list[float], dict] | None:
+    def _samples(self, key: SeriesKey, commit: str) -> Samples | None:
         for path in self.suite.results_dir.glob(f"{self.opts.machine}/{commit[:8]}-*.json"):
             res = Results.load(str(path))
             if key.benchmark not in res.get_all_result_keys():
@@ -170,263 +235,242 @@ class Blamer:
                 return samples, stats
         return None
 
-    def _threshold(self, key: SeriesKey) -> float:
-        if self.opts.threshold is not None:
-            return self.opts.threshold
-        return threshold_for(key.benchmark, self.suite.conf.regressions_thresholds)
-
     # -- 4. attribute -----------------------------------------------------
-    def attribute(self, key: SeriesKey, parent: str, culprit: str) -> dict:
-        workload = suite.workload_of(key.benchmark)
-        n = _param_n(key)
+    def attribute(self, finding: Finding, key: SeriesKey, pair: Pair) -> Finding:
+        """``finding`` with the function diff of the two commits' stored profiles."""
+        workload, n = key.workload, key.n
         if workload is None or n is None:
-            return {"functions": [], "notes": ["not a Cascade workload"], "profiles": {}}
+            return replace(finding, notes=["not a Cascade workload"])
         root = suite.profile_store().root_for(self.suite.conf_dir)
         paths = {}
-        for role, commit in (("parent", parent), ("culprit", culprit)):
+        for role, commit in (("parent", pair.parent), ("culprit", pair.culprit)):
             try:
                 paths[role] = profiles.stored_path(root, self.opts.machine, commit, workload, n)
             except SuiteError:
                 if not self.opts.build:
                     raise
-                cls = key.benchmark.split(".")[-2]
-                asvrun.run_commits(self.suite, [commit], rf"^calls\.{cls}\.", self.opts.machine)
+                regex = SeriesKey.classes_regex([key.benchmark_class], "calls")
+                asvrun.run_commits(self.suite, [commit], regex, self.opts.machine)
                 self.built.add(commit)
                 paths[role] = profiles.stored_path(root, self.opts.machine, commit, workload, n)
         before, after = profiles.load(paths["parent"]), profiles.load(paths["culprit"])
         changes, notes = funcdiff.diff(before, after, n, key.signal)
         functions = [
-            {
-                "file": c.key[0],
-                "function": self.history.qualify(culprit, c.key[0], c.line, c.key[1])
+            FunctionDiff(
+                file=c.key[0],
+                function=self.history.qualify(pair.culprit, c.key[0], c.line, c.key[1])
                 if c.cascade
                 else c.key[1],
-                "cascade": c.cascade,
-                "calls": [c.before.calls, c.after.calls],
-                "primitive_calls": [c.before.primitive_calls, c.after.primitive_calls],
-                "own": [c.before.own, c.after.own],
-                "cumulative": [c.before.cumulative, c.after.cumulative],
-            }
+                cascade=c.cascade,
+                calls=(c.before.calls, c.after.calls),
+                primitive_calls=(c.before.primitive_calls, c.after.primitive_calls),
+                own=(c.before.own, c.after.own),
+                cumulative=(c.before.cumulative, c.after.cumulative),
+            )
             for c in changes
         ]
+        conf_dir = self.suite.conf_dir
         rel = {
-            r: str(p.relative_to(self.suite.conf_dir))
-            if p.is_relative_to(self.suite.conf_dir)
-            else str(p)
+            r: str(p.relative_to(conf_dir)) if p.is_relative_to(conf_dir) else str(p)
             for r, p in paths.items()
         }
-        return {
-            "functions": functions,
-            "notes": notes,
-            "profiles": rel,
-            "calls": {"before": before.total_calls / n, "after": after.total_calls / n},
-        }
-
-    # -- all together -----------------------------------------------------
-    @property
-    def series_pattern(self) -> re.Pattern:
-        return re.compile(self.opts.bench_regex)
-
-    def blameable(self, key: SeriesKey) -> bool:
-        """Selected by --bench and a Cascade workload: the Cascade-free floor is
-        never blamed (a step there means the machine changed)."""
-        return bool(self.series_pattern.search(key.benchmark)) and (
-            suite.workload_of(key.benchmark) is not None
+        return replace(
+            finding,
+            functions=functions,
+            notes=notes,
+            profiles=rel,
+            calls=CallsChange(before.total_calls / n, after.total_calls / n),
         )
 
-    def steps(self) -> list[Step]:
-        series = build_series(self.points, self.history.position, self.opts.bench_regex)
-        if not series:
-            raise SuiteError(f"no results match {self.opts.bench_regex!r} on {self.opts.machine}")
-        in_range = set(self.history.range(self.opts.range_spec)) if self.opts.range_spec else None
-        found = []
-        for key, values in sorted(series.items(), key=lambda kv: (kv[0].benchmark, kv[0].params)):
-            if not self.blameable(key):
-                continue
-            for step in find_steps(key, values, self._threshold(key)):
-                if in_range is None or step.right in in_range:
-                    found.append(step)
-        return found
-
-    def run(self) -> tuple[list[dict], list[dict]]:
-        """(findings, dismissed): dismissed are timing steps not confirmed side by side."""
-        steps = self.steps()
-        # Steps sharing a gap are bisected with one asv run per commit for all of them.
-        classes: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for step in steps:
-            classes[(step.left, step.right)].add(re.escape(step.series.benchmark.split(".")[-2]))
-        located = []
-        for step in steps:
-            regex = rf"^(loops|calls)\.({'|'.join(sorted(classes[(step.left, step.right)]))})\."
-            culprit, parent, record = self.bisect(step, regex)
-            located.append((step, culprit, parent, record))
+    # -- all together -----------------------------------------------------
+    def run(self) -> Blame:
+        """Every step of the history, narrowed, confirmed and attributed; with one
+        summary per series (nothing left unexplained silently) and per gap."""
+        initial = self._measured_per_series()
+        final = self.narrow()
+        located = [
+            Located(q.step, Pair(q.left, q.right), self._bisect(q, initial))
+            for q in final
+            if q.kind == "step"
+            and q.step is not None
+            and (self.in_range is None or q.right in self.in_range)
+        ]
         located += self._timing_behind_calls(located)
-        pairs: dict[tuple[str, str], list[SeriesKey]] = defaultdict(list)
-        for step, culprit, parent, _ in located:
-            if step.series.signal == "time":
-                pairs[(parent, culprit)].append(step.series)
-        for (parent, culprit), keys in pairs.items():
-            self.confirm_pair(parent, culprit, keys)
+        findings, dismissed = self._judge(located)
+        return self._store(findings, dismissed, self._series_summaries(final, findings, dismissed))
+
+    def compare(self, base: str, head: str) -> Blame:
+        """Pull-request mode: ``base`` and ``head`` already measured side by side
+        (``verdict.side_by_side_args``); same rules as ``run``."""
+        pair = Pair(base, head)
+        keys = sorted(
+            {SeriesKey(b, p) for (b, p, c) in self.values if c == head},
+            key=lambda k: (k.benchmark, k.params),
+        )
+        keys = [k for k in keys if self.blameable(k)]
+        if not keys:
+            raise SuiteError(f"no benchmark matching {self.opts.bench_regex!r} ran at {head[:8]}")
+        self.keep_side_by_side(pair, [k for k in keys if k.signal == "time"])
+        located = []
+        for key in keys:
+            before, after = self.value(key, base), self.value(key, head)
+            if not (isinstance(before, float) and isinstance(after, float)) or before == after:
+                continue
+            if key.signal == "calls" and not beyond(before, after, self.threshold(key)):
+                continue
+            located.append(Located(Step(key, base, head, before, after), pair,
+                                   Bisect(gap=1, built=0)))  # fmt: skip
+        findings, _ = self._judge(located, confirm=False)
+        return self._store(findings, [], [])
+
+    def _judge(
+        self, located: list[Located], confirm: bool = True
+    ) -> tuple[list[Finding], list[Finding]]:
+        """(findings, dismissed): timing steps are confirmed side by side first;
+        those not confirmed are dismissed as noise (or dropped, when they were only
+        a check behind a call-count step)."""
+        if confirm:
+            pairs: dict[Pair, list[SeriesKey]] = defaultdict(list)
+            for loc in located:
+                if loc.step.series.signal == "time":
+                    pairs[loc.pair].append(loc.step.series)
+            for pair, keys in pairs.items():
+                self.confirm_pair(pair, keys)
         findings, dismissed = [], []
-        for step, culprit, parent, record in located:
-            finding = self.finding(step, culprit, parent, record)
-            if finding["confirmed"] is False and record.get("derived"):
+        for loc in located:
+            finding = self.finding(loc)
+            if finding.confirmed is False and loc.derived:
                 continue  # timing did not follow the call-count step: nothing to report
-            if finding["confirmed"] is False:
-                dismissed.append(finding)
+            if finding.confirmed is False:
+                (dismissed if confirm else []).append(finding)
             else:
-                finding.update(self.attribute(step.series, parent, culprit))
-                findings.append(finding)
+                findings.append(self.attribute(finding, loc.step.series, loc.pair))
         return findings, dismissed
 
-    def _timing_behind_calls(self, located: list) -> list:
+    def _store(self, findings: list[Finding], dismissed: list[Finding], series: list) -> Blame:
+        return Blame(
+            machine=self.opts.machine,
+            generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            findings=findings,
+            dismissed=dismissed,
+            built=sorted(self.built),
+            options={
+                "bench": self.opts.bench_regex,
+                "range": self.opts.range_spec,
+                "threshold": self.opts.threshold,
+            },
+            series=series,
+            gaps=accounting.gap_summaries(findings),
+        )
+
+    def _measured_per_series(self) -> dict[SeriesKey, list[int]]:
+        """Positions measured per series before this run built anything."""
+        out: dict[SeriesKey, list[int]] = defaultdict(list)
+        for bench, params, commit in self.values:
+            if commit in self.history.position:
+                out[SeriesKey(bench, params)].append(self.history.position[commit])
+        return {k: sorted(v) for k, v in out.items()}
+
+    def _bisect(self, q: Question, initial: dict[SeriesKey, list[int]]) -> Bisect:
+        return accounting.stepped_gap(
+            q,
+            initial.get(q.series, []),
+            self.history.order,
+            self.history.position,
+            self.probed,
+            self.why_open(q) if q.open else None,
+        )
+
+    def _series_summaries(
+        self, final: list[Question], findings: list[Finding], dismissed: list[Finding]
+    ) -> list:
+        by_key: dict[SeriesKey, list[Question]] = defaultdict(list)
+        for q in final:
+            if q.kind == "start" or self.in_range is None or q.right in self.in_range:
+                by_key[q.series].append(q)
+        spent = " (--budget spent)" if self.out_of_budget else ""
+        series = self.series()
+        return [
+            accounting.series_summary(
+                key,
+                self.param_names(key),
+                series[key],
+                by_key[key],
+                findings,
+                dismissed,
+                self.why_open,
+                f"not confirmed: no side-by-side run{spent}",
+            )
+            for key in sorted(series, key=lambda k: (k.benchmark, k.params))
+            if self.blameable(key)
+        ]
+
+    def _timing_behind_calls(self, located: list[Located]) -> list[Located]:
         """Timing candidates at every exact call-count step.
 
         One noisy sample per commit can hide a real timing step from the Potts fit
         (a step right after the first measured commit is never found); an exact
         change in the work is reason enough to time parent and culprit side by side."""
-        timed = {(s.series.benchmark, s.series.params, c) for s, c, _, _ in located}
+        timed = {(loc.step.series.timing(), loc.pair.culprit) for loc in located
+                 if loc.step.series.signal == "time"}  # fmt: skip
         extra = []
-        for step, culprit, parent, record in located:
-            if step.series.signal != "calls":
+        for loc in located:
+            if loc.step.series.signal != "calls":
                 continue
-            parts = step.series.benchmark.split(".")
-            timing = SeriesKey(f"loops.{parts[-2]}.time_loop", step.series.params)
-            before, after = self.value(timing, parent), self.value(timing, culprit)
-            if (timing.benchmark, timing.params, culprit) in timed:
+            timing = loc.step.series.timing()
+            before, after = (self.value(timing, c) for c in loc.pair)
+            if (timing, loc.pair.culprit) in timed:
                 continue
             if not (isinstance(before, float) and isinstance(after, float)):
                 continue
-            timed.add((timing.benchmark, timing.params, culprit))
-            derived = Step(timing, parent, culprit, before, after)
-            extra.append((derived, culprit, parent, {**record, "built": 0, "derived": True}))
+            timed.add((timing, loc.pair.culprit))
+            step = Step(timing, *loc.pair, before, after)
+            extra.append(Located(step, loc.pair, replace(loc.bisect, built=0), derived=True))
         return extra
 
-    def finding(self, step: Step, culprit: str, parent: str, record: dict) -> dict:
-        key = step.series
-        before, after = self.value(key, parent), self.value(key, culprit)
+    def finding(self, loc: Located) -> Finding:
+        step, pair, key = loc.step, loc.pair, loc.step.series
+        before, after = self.value(key, pair.parent), self.value(key, pair.culprit)
         before = before if isinstance(before, float) else step.before
         after = after if isinstance(after, float) else step.after
-        finding = {
-            "id": _finding_id(step.kind, key, culprit),
-            "kind": step.kind,
-            "signal": key.signal,
-            "benchmark": key.benchmark,
-            "params": _param_dict(self.suite, key),
-            "workload": suite.workload_of(key.benchmark),
-            "unit": "calls/iteration" if key.signal == "calls" else "seconds",
-            "before": before,
-            "after": after,
-            "ratio": after / before if before else None,
-            "culprit": self.history.info(culprit).as_dict(),
-            "parent": self.history.info(parent).as_dict(),
-            "bisect": record,
-            "confirmed": None,
-            "confirmation": None,
-        }
+        confirmation = None
         if key.signal == "time":
-            conf = self.verdict(key, parent, culprit, step)
-            finding["confirmation"] = conf
-            finding["confirmed"] = conf.get("significant")
-            if conf.get("significant"):
-                finding["before"] = conf["parent_median"]
-                finding["after"] = conf["culprit_median"]
-                finding["ratio"] = conf["culprit_median"] / conf["parent_median"]
-        return finding
+            confirmation = self.verdict(key, pair, step)
+            if confirmation.significant:
+                before, after = confirmation.parent_median, confirmation.culprit_median
+        return Finding(
+            id=_finding_id(step.kind, key, pair.culprit),
+            kind=step.kind,
+            signal=key.signal,
+            benchmark=key.benchmark,
+            params=self.param_names(key),
+            workload=key.workload,
+            unit="calls/iteration" if key.signal == "calls" else "seconds",
+            before=before,
+            after=after,
+            ratio=after / before if before > 0 else 1.0,
+            culprit=self.history.commit(pair.culprit),
+            parent=self.history.commit(pair.parent),
+            bisect=loc.bisect,
+            confirmed=None if confirmation is None else confirmation.significant,
+            confirmation=confirmation,
+        )
 
+    @cached_property
+    def _param_names(self) -> dict[str, list[str]]:
+        """Parameter names per benchmark, from asv's benchmarks.json (results hold
+        only the values)."""
+        try:
+            meta = json.loads((self.suite.results_dir / "benchmarks.json").read_text())
+            return {k: v["param_names"] for k, v in meta.items() if isinstance(v, dict)}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
 
-def side_by_side_args(rounds: int) -> tuple[str, ...]:
-    """``asv run`` options of a side-by-side run whose samples verdict() can read."""
-    if rounds < 3:
-        raise SuiteError(f"--rounds {rounds}: at least 3 (the rounds must separate)")
-    return (
-        "--record-samples", "--interleave-rounds",
-        "-a", f"rounds={rounds}", "-a", f"repeat={SAMPLES_PER_ROUND}",
-    )  # fmt: skip
-
-
-def side_by_side_verdict(
-    sa: list[float],
-    sb: list[float],
-    stats_a: dict,
-    stats_b: dict,
-    *,
-    slower: bool,
-    threshold: float,
-) -> dict:
-    """Parent samples ``sa`` vs culprit samples ``sb`` of one side-by-side run.
-
-    Significant only if all three hold: asv's test (Mann-Whitney, as ``asv
-    continuous``), medians apart by ``threshold`` in the expected direction, and
-    the rounds separated (each round is one process, and processes differ)."""
-    ma, mb = statistics.median(sa), statistics.median(sb)
-    ra, rb = round_medians(sa), round_medians(sb)
-    different = bool(_stats.is_different(sa, sb, stats_a, stats_b))
-    same_direction = (mb > ma) == slower
-    big_enough = abs(math.log(mb / ma)) >= math.log1p(threshold)
-    separated = rounds_separate(ra, rb) if slower else rounds_separate(rb, ra)
-    return {
-        "parent_median": ma,
-        "culprit_median": mb,
-        "parent_samples": len(sa),
-        "culprit_samples": len(sb),
-        "parent_rounds": ra,
-        "culprit_rounds": rb,
-        "separated": separated,
-        "significant": different and same_direction and big_enough and separated,
-    }
-
-
-def rounds_separate(faster: list[float], slower: list[float]) -> bool:
-    """Every round of the slower commit is beyond all rounds of the faster one
-    but one. A round is one benchmark process; noise only slows a process down
-    (on this machine whole processes ran up to 3x slow), so one disturbed round
-    of the faster commit is forgiven. By chance alone, with R rounds each, this
-    happens with probability (R + 1) / C(2R, R): 9/12870 for R=8."""
-    if not faster or not slower:
-        return False
-    rest = sorted(faster)[:-1] if len(faster) > 1 else faster
-    return min(slower) > max(rest)
-
-
-def round_medians(samples: list[float]) -> list[float]:
-    """Median of each round of a side-by-side run ([] if the samples do not
-    split into rounds of SAMPLES_PER_ROUND, e.g. a round that failed)."""
-    k = SAMPLES_PER_ROUND
-    if not samples or len(samples) % k:
-        return []
-    return [statistics.median(samples[i : i + k]) for i in range(0, len(samples), k)]
-
-
-def _closer_to_after(v: float, step: Step) -> bool:
-    if v <= 0 or step.before <= 0 or step.after <= 0:
-        return abs(v - step.after) < abs(v - step.before)
-    return abs(math.log(v / step.after)) < abs(math.log(v / step.before))
-
-
-def _param_n(key: SeriesKey) -> int | None:
-    try:
-        return int(key.params[0]) if key.params else None
-    except ValueError:
-        return None
-
-
-def _param_dict(bench: Suite, key: SeriesKey) -> dict[str, str]:
-    """Parameter names from asv's benchmarks.json (results hold only the values)."""
-    try:
-        meta = json.loads((bench.results_dir / "benchmarks.json").read_text())
-        names = meta[key.benchmark]["param_names"]
-    except (OSError, ValueError, KeyError):
-        names = [f"p{i}" for i in range(len(key.params))]
-    return dict(zip(names, key.params, strict=False))
+    def param_names(self, key: SeriesKey) -> dict[str, str]:
+        names = self._param_names.get(key.benchmark) or [f"p{i}" for i in range(len(key.params))]
+        return dict(zip(names, key.params, strict=False))
 
 
 def _finding_id(kind: str, key: SeriesKey, culprit: str) -> str:
     safe = "".join(ch if ch.isalnum() else "-" for ch in key.benchmark.lower())
     return f"{kind}-{safe}-{'-'.join(key.params)}-{culprit[:8]}"
-
-
-def store_path(bench: Suite, machine: str) -> Path:
-    from .report.model import blame_path  # the schema's home knows where it lives
-
-    return blame_path(bench.conf_dir, machine)

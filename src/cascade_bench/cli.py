@@ -5,17 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import blame_cmd, compare_cmd, nightly, profile_cmd
+from .commands import blame, compare, nightly, profile
 from .suite import SuiteError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cascade-bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    profile_cmd.add_parser(sub)
-    blame_cmd.add_parser(sub)
-    nightly.add_parser(sub)
-    compare_cmd.add_parser(sub)
+    for command in (profile, blame, nightly, compare):
+        command.add_parser(sub)
     return parser
 
 

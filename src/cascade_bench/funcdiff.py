@@ -53,7 +53,8 @@ def diff(
         FuncChange(k, lines.get(k, 0), b.get(k, ZERO), a.get(k, ZERO)) for k in set(a) | set(b)
     ]
     changes = [c for c in changes if c.growth(signal) > 0 and c.key[0] != "<built-in>"]
-    changes.sort(key=lambda c: (not c.cascade, -c.growth(signal)))
+    # Ties (equal growth) in name order: the same profiles always give the same table.
+    changes.sort(key=lambda c: (not c.cascade, -c.growth(signal), c.key))
     cascade = [c for c in changes if c.cascade][:limit]
     others = [c for c in changes if not c.cascade][: max(0, limit - len(cascade))]
     return cascade + others, _notes(b, a)

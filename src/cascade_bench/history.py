@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import asdict, dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 from .asvconf import Suite
+from .findings import Commit
 from .suite import SuiteError
-
-
-@dataclass(frozen=True)
-class CommitInfo:
-    hash: str
-    short: str
-    subject: str
-    author: str
-    date: str  # ISO 8601, author date
-
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
 
 
 class History:
@@ -59,10 +47,12 @@ class History:
             raise SuiteError(f"commit {spec} is not on {self.branch}")
         return [commit]
 
-    def info(self, commit: str) -> CommitInfo:
+    @cache  # noqa: B019 - one History per command; commits never change
+    def commit(self, commit: str) -> Commit:
+        """Hash, subject, author and author date (ISO 8601) of ``commit``."""
         out = self.suite.git("show", "-s", "--format=%H%x00%s%x00%an%x00%aI", commit)
         full, subject, author, date = out.rstrip("\n").split("\0")
-        return CommitInfo(full, full[:8], subject, author, date)
+        return Commit(full, full[:8], subject, author, date)
 
     def qualify(self, commit: str, file: str, line: int, name: str) -> str:
         """``Class.method`` for a profiled function, read from the source at ``commit``.

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from asv.step_detect import detect_steps
 
+from . import suite
 from .results import FAILED, SKIPPED, Point
 
 # The series blame looks at by default: wall time, and the exact call counts. asv
@@ -20,12 +21,59 @@ DEFAULT_THRESHOLD = 0.05  # asv's own default for regressions_thresholds
 
 @dataclass(frozen=True)
 class SeriesKey:
+    """One asv series: a benchmark (``module.Class.method``) at one parameter set.
+
+    The one place that knows how the suite's benchmark names are built."""
+
     benchmark: str
     params: tuple[str, ...]
 
     @property
+    def module(self) -> str:
+        """``loops`` (wall time) or ``calls`` (call counts)."""
+        return self.benchmark.split(".")[-3]
+
+    @property
+    def benchmark_class(self) -> str:
+        """The benchmark class, e.g. ``VMCountdown``: one workload, every signal."""
+        return self.benchmark.split(".")[-2]
+
+    @property
+    def workload(self) -> str | None:
+        """The Cascade workload it measures (None for the Cascade-free floor)."""
+        parts = self.benchmark.split(".")
+        return suite.workload_of(parts[-3], parts[-2]) if len(parts) >= 3 else None
+
+    @property
     def signal(self) -> str:
         return "calls" if self.benchmark.split(".")[-1].startswith("track_") else "time"
+
+    @property
+    def n(self) -> int | None:
+        """The loop size (the first parameter), if it is one."""
+        try:
+            return int(self.params[0]) if self.params else None
+        except ValueError:
+            return None
+
+    def timing(self) -> SeriesKey:
+        """The wall-time series of the same workload and parameters."""
+        return SeriesKey(f"loops.{self.benchmark_class}.time_loop", self.params)
+
+    @property
+    def asv_name(self) -> str:
+        """How asv names one parameter set of a benchmark (``--bench`` matches it)."""
+        return f"{self.benchmark}({', '.join(self.params)})" if self.params else self.benchmark
+
+    @staticmethod
+    def classes_regex(classes: list[str], modules: str = "loops|calls") -> str:
+        """asv's ``--bench`` for every benchmark of these classes in ``modules``."""
+        return rf"^({modules})\.({'|'.join(map(re.escape, sorted(classes)))})\."
+
+    @staticmethod
+    def exact_regex(keys: list[SeriesKey]) -> str:
+        """asv's ``--bench`` for exactly these series."""
+        return f"^({'|'.join(sorted({re.escape(k.asv_name) for k in keys}))})$"
 
 
 @dataclass(frozen=True)
@@ -51,6 +99,12 @@ def threshold_for(benchmark: str, thresholds: dict[str, float]) -> float:
     """asv's rule: the largest threshold whose regex matches, else 5 %."""
     matching = [float(t) for rx, t in thresholds.items() if re.match(rx, benchmark)]
     return max(matching) if matching else DEFAULT_THRESHOLD
+
+
+def beyond(before: float, after: float, threshold: float) -> bool:
+    """The one rule for an exact series: a change larger than ``threshold`` of the
+    smaller value (so a step up and the same step down count alike)."""
+    return abs(after - before) > threshold * min(before, after)
 
 
 def build_series(
@@ -102,5 +156,5 @@ def _exact_steps(
     return [
         Step(key, c1, c2, v1, v2)
         for (c1, v1), (c2, v2) in itertools.pairwise(measured)
-        if abs(v2 - v1) > threshold * min(v1, v2)
+        if beyond(v1, v2, threshold)
     ]

@@ -53,11 +53,12 @@ def eras() -> ModuleType:
     return _benchmark_module("_eras")
 
 
-def workload_of(benchmark: str) -> str | None:
-    """The workload a benchmark name measures, e.g. ``loops.HeavyJumpLoop.time_loop``."""
-    parts = benchmark.split(".")
-    if len(parts) < 3:
+def workload_of(module: str, cls: str) -> str | None:
+    """The workload benchmark class ``module.cls`` measures (None: not a Cascade workload).
+
+    Callers name a benchmark through ``steps.SeriesKey``, which parses its name."""
+    try:
+        found = getattr(_benchmark_module(module), cls, None)
+    except ModuleNotFoundError:
         return None
-    module = _benchmark_module(parts[-3])
-    cls = getattr(module, parts[-2], None)
-    return getattr(cls, "workload", None) or None
+    return getattr(found, "workload", None) or None

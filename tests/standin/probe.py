@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import cProfile
+import gc
 import importlib
 import json
 import pstats
@@ -126,9 +127,17 @@ def run_workload(name: str, n: int) -> Any:
 
 
 def _calls(name: str, n: int) -> dict[str, tuple[int, float]]:
-    """cProfile one run: {"file-in-cascade:function": (calls, own seconds)}."""
-    profiler = cProfile.Profile()
-    profiler.runcall(run_workload, name, n)
+    """cProfile one run: {"file-in-cascade:function": (calls, own seconds)}.
+
+    Without the garbage collector, as in the suite: a collection inside the
+    window would count finalizers of earlier runs' objects."""
+    gc.collect()
+    gc.disable()
+    try:
+        profiler = cProfile.Profile()
+        profiler.runcall(run_workload, name, n)
+    finally:
+        gc.enable()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     out = {"<total>": (0, 0.0)}
     for (filename, _, func), (_, calls, tottime, _, _) in stats.items():

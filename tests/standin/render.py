@@ -30,6 +30,16 @@ class Features:
     broken_heavy: bool = False
     touch_state: bool = False
     slow_solver: bool = False
+    # Churn after the speed-up (implicit-TCO era): a slowdown, half of it
+    # undone, three call-count-only hooks and a harmless rename.
+    churn_slow: bool = False
+    churn_partial: bool = False
+    churn_calls_a: bool = False
+    churn_calls_b: bool = False
+    churn_calls_c: bool = False
+    churn_rename: bool = False
+    # A slowdown of the Jump loops soon after they are born.
+    born_slow: bool = False
 
 
 def _always(_: Features) -> bool:

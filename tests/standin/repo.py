@@ -122,6 +122,15 @@ def _history() -> list[_Step]:
     normalize = "runtime/resolvers.py:_normalize_args"
     solver = "adapters/solvers/native.py:NativeSolver.resolve"
     rank = "adapters/solvers/native.py:_rank_nodes"
+    execute_graph = "runtime/engine.py:Engine._execute_graph"
+    audit = "runtime/engine.py:_audit_plan"
+    run_vm = "runtime/engine.py:Engine._run_vm"
+    checkpoint = "runtime/engine.py:_vm_checkpoint"
+    execute = "adapters/executors/local.py:LocalExecutor.execute"
+    check_argument = "adapters/executors/local.py:_check_argument"
+    note_resolved = "runtime/resolvers.py:_note_resolved"
+    run_graph = "runtime/engine.py:Engine._run_graph"
+    validate = "runtime/engine.py:_validate_routes"
     implicit, vm, jumps = ("simple", "heavy"), ("vm",), ("jump", "heavy_jump")
 
     add("single", "Single-package engine with implicit TCO")
@@ -157,11 +166,57 @@ def _history() -> list[_Step]:
             change(normalize, "speedup", implicit + vm),
         ),
     )
+    # Churn: steps in a row (the stepped run leaves them unmeasured). The
+    # implicit-TCO _execute_graph calls _audit_plan 4x (then 2x) per iteration;
+    # the Jump era replaces it, so the implicit workloads' slowdown ends there.
+    # Call-count hooks, 3 calls per call of their caller: _run_vm's per VM
+    # iteration; execute's and resolve's per node (3 per iteration for simple
+    # and vm, 36 for the 12-node heavy loops), in every era after.
+    add(
+        "churn_slow",
+        "Audit execution plans (slow)",
+        {"churn_slow": True},
+        (change(execute_graph, "slowdown", implicit), change(audit, "slowdown", implicit)),
+    )
+    add("churn_docs", "Docs: audit notes", note="Plan audits: two passes would do.")
+    add(
+        "churn_partial",
+        "Audit plans in two passes, not four",
+        {"churn_partial": True},
+        (change(execute_graph, "speedup", implicit), change(audit, "speedup", implicit)),
+    )
+    add(
+        "churn_calls_a",
+        "VM checkpoints",
+        {"churn_calls_a": True},
+        (change(run_vm, "calls", vm), change(checkpoint, "calls", vm)),
+    )
+    add("churn_rename", "Rename a local in _execute_node", {"churn_rename": True})
+    add(
+        "churn_calls_b",
+        "Check executor arguments",
+        {"churn_calls_b": True},
+        (change(execute, "calls", implicit + vm), change(check_argument, "calls", implicit + vm)),
+    )
+    add(
+        "churn_calls_c",
+        "Trace resolved arguments",
+        {"churn_calls_c": True},
+        (change(resolver, "calls", implicit + vm), change(note_resolved, "calls", implicit + vm)),
+    )
+    add("settle", "Docs: churn settled", note="Churn settled.")
     add(
         "jump_era",
         "Explicit control flow: Jump, select_jump, bind; facade becomes cascade-sdk",
         {"jump": True},
         facade="cascade-sdk",
+    )
+    add("born_docs", "Docs: Jump loops", note="Jump loops are born.")
+    add(
+        "born_slow",
+        "Validate Jump routes every step (slow)",
+        {"born_slow": True},
+        (change(run_graph, "slowdown", jumps), change(validate, "slowdown", jumps)),
     )
     add(
         "broken_install",

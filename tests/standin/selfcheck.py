@@ -2,7 +2,7 @@
 
 Run from the repository root: ``python -m tests.standin.selfcheck [--n N]``.
 Needs network access to PyPI once (``pip install hatchling``). Prints a table
-of per-iteration times (µs) and every mismatch with ``StandinRepo.expected``;
+of per-iteration times (µs) and calls, and every mismatch with ``StandinRepo.expected``;
 exits 1 on any mismatch.
 """
 
@@ -24,6 +24,7 @@ from .render import STUB_INIT
 from .repo import (
     LABELS,
     WORKLOADS,
+    Change,
     CommitExpectation,
     StandinRepo,
     append_neutral,
@@ -98,6 +99,10 @@ def checkout(repo: Path, sha: str, dest: Path) -> Path:
     return dest
 
 
+def _key(change: Change) -> str:
+    return f"{change.file}:{change.function.rsplit('.', 1)[-1]}"
+
+
 def check_commit(exp: CommitExpectation, report: dict | None, error: str | None) -> list[str]:
     """Compare one commit's probe report with its expectation."""
     problems = []
@@ -123,7 +128,7 @@ def check_commit(exp: CommitExpectation, report: dict | None, error: str | None)
         if not api.get("dict_override"):
             problems.append("Jump dict data did not override kwargs")
     for change in exp.changes:
-        key = f"{change.file}:{change.function.rsplit('.', 1)[-1]}"
+        key = _key(change)
         if change.kind == "speedup":
             continue
         for name in change.workloads:
@@ -139,6 +144,58 @@ def _ratio(reports: dict, a: str, b: str, name: str) -> float:
     )
 
 
+def _calls(report: dict, name: str, key: str = "<total>") -> float:
+    """Calls per iteration of ``key`` (a profile key, or the total) in ``name``."""
+    return report["workloads"][name]["profile"].get(key, (0, 0.0))[0]
+
+
+# Timing steps of the history: bounds on the factor (slower, or faster for a
+# speed-up) per workload of the change. Any other step of the history: 2.5-6x.
+STEP_BOUNDS: dict[str, dict[str, tuple[float, float]]] = {
+    "churn_slow": {"simple": (3, 12), "heavy": (1.5, 12)},
+    "churn_partial": {"simple": (1.6, 2.5), "heavy": (1.15, 2.5)},
+    "born_slow": {"jump": (3, 8), "heavy_jump": (1.5, 8)},
+    # On top of born_slow's slowdown, so a smaller factor.
+    "gap_slow": {"jump": (1.5, 6), "heavy_jump": (1.5, 6)},
+}
+# (label, earlier label, workload, min factor): label stays that much slower.
+STAYS_SLOWER = (("churn_partial", "speedup", "simple", 2.0),)
+# Steps without a timing change (docs, renames, call-count-only hooks) stay
+# within this factor on every workload.
+NEUTRAL = 1.5
+
+
+def _check_calls(prev: dict, report: dict, label: str, changes: tuple[Change, ...]) -> list[str]:
+    """Calls per iteration change exactly on the changes' workloads, by the
+    helper's calls (3 per call of the caller for a call-count-only change)."""
+    problems = []
+    touched = {name for change in changes for name in change.workloads}
+    for name in WORKLOADS:
+        if any(r["workloads"][name]["status"] != "ok" for r in (prev, report)):
+            continue
+        delta = _calls(report, name) - _calls(prev, name)
+        if (delta != 0) != (name in touched):
+            problems.append(f"{label}/{name}: {delta:+g} calls per iter, changes say {touched}")
+        if name not in touched:
+            continue
+        helper = changes[-1]
+        helper_delta = _calls(report, name, _key(helper)) - _calls(prev, name, _key(helper))
+        if helper_delta == 0 or (helper_delta > 0) != (delta > 0):
+            problems.append(f"{label}/{name}: {_key(helper)} {helper_delta:+g}, total {delta:+g}")
+        if helper.kind == "calls":
+            caller = _calls(report, name, _key(changes[0])) if len(changes) > 1 else 0
+            want = 3 * max(1, caller)  # the caller runs per iteration or loops itself
+            if not helper_delta == delta == want:
+                problems.append(
+                    f"{label}/{name}: {delta:+g} calls, {helper_delta:+g} to the hook, want {want}"
+                )
+        before = _calls(prev, name, _key(helper))
+        after = _calls(report, name, _key(helper))
+        if helper.kind == "speedup" and after and after != before / 2:  # partial speed-up
+            problems.append(f"{label}/{name}: {_key(helper)} {before:g} -> {after:g}, not half")
+    return problems
+
+
 def check_history(repo: StandinRepo, reports: dict) -> list[str]:
     """Cross-commit checks: timing steps and exact call-count deltas."""
     problems = []
@@ -147,51 +204,50 @@ def check_history(repo: StandinRepo, reports: dict) -> list[str]:
         if label not in reports or prev not in reports:
             continue
         changes = repo.expected[label].changes
+        problems += _check_calls(reports[prev], reports[label], label, changes)
         both = [
             name
             for name in WORKLOADS
             if reports[prev]["workloads"][name]["status"] == "ok"
             and reports[label]["workloads"][name]["status"] == "ok"
         ]
-        if not changes:  # no injected change: no step either
+        if not changes or changes[0].kind == "calls":  # no timing change: no step either
             for name in both:
                 ratio = _ratio(reports, prev, label, name)
-                if not 1 / 1.5 <= ratio <= 1.5:
-                    problems.append(f"{label}/{name}: x{ratio:.2f} without a change")
+                if not 1 / NEUTRAL <= ratio <= NEUTRAL:
+                    problems.append(f"{label}/{name}: x{ratio:.2f} without a timing change")
             continue
         change = changes[0]
-        if change.kind == "calls":
-            for name in change.workloads:
-                delta = (
-                    reports[label]["workloads"][name]["profile"]["<total>"][0]
-                    - reports[prev]["workloads"][name]["profile"]["<total>"][0]
-                )
-                if delta != 3:
-                    problems.append(f"{label}/{name}: {delta} extra calls per iter")
-            continue
         ratios = {}
         for name in change.workloads:
             ratio = _ratio(reports, prev, label, name)
             ratios[name] = 1 / ratio if change.kind == "speedup" else ratio
-        if label in LABELS:  # the history's steps are 3-5x on every workload
-            problems += [
-                f"{label}/{name}: {change.kind} x{r:.2f}"
-                for name, r in ratios.items()
-                if not 2.5 <= r <= 6
-            ]
+        if label in LABELS:  # the history's steps: see STEP_BOUNDS
+            for name, r in ratios.items():
+                low, high = STEP_BOUNDS.get(label, {}).get(name, (2.5, 6))
+                if not low <= r <= high:
+                    problems.append(f"{label}/{name}: {change.kind} x{r:.2f}, not {low}-{high}")
         elif max(ratios.values()) < 1.5:  # appended: must show somewhere
             problems.append(f"{label}: {change.kind} only {ratios}")
+    for label, earlier, name, least in STAYS_SLOWER:
+        if label in reports and earlier in reports:
+            ratio = _ratio(reports, earlier, label, name)
+            if ratio < least:
+                problems.append(f"{label}/{name}: only x{ratio:.2f} slower than at {earlier}")
     return problems
 
 
-def _row(label: str, report: dict | None, failed: bool) -> str:
+def _row(label: str, report: dict | None, failed: bool, calls: bool = False) -> str:
     cells = []
     for name in WORKLOADS:
         if report is None:
             cells.append("INSTALL-FAIL" if failed else "-")
             continue
         item = report["workloads"][name]
-        cells.append(f"{item['us_per_iter']:.1f}" if item["status"] == "ok" else item["status"])
+        if item["status"] != "ok":
+            cells.append(item["status"])
+        else:
+            cells.append(f"{_calls(report, name):g}" if calls else f"{item['us_per_iter']:.1f}")
     return f"{label:16}" + "".join(f"{c:>13}" for c in cells)
 
 
@@ -243,9 +299,10 @@ def main() -> int:
                 if item["status"] == "ok":
                     old = report["workloads"][name]
                     old["us_per_iter"] = min(old["us_per_iter"], item["us_per_iter"])
-    print(f"{'µs/iter':16}" + "".join(f"{w:>13}" for w in WORKLOADS))
-    for label in repo.commits:
-        print(_row(label, reports.get(label), label not in reports))
+    for title, calls in (("µs/iter", False), ("calls/iter", True)):
+        print(f"{title:16}" + "".join(f"{w:>13}" for w in WORKLOADS))
+        for label in repo.commits:
+            print(_row(label, reports.get(label), label not in reports, calls))
     problems += check_history(repo, reports)
     print("\n".join(problems) or "all checks passed")
     if not args.keep:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .model import Finding, FunctionDiff
+from .. import fmt
+from ..findings import Finding, FunctionDiff
 
 TOP = 12
 PARENT_COLOR = "#8c99a6"
@@ -36,28 +37,12 @@ def changed(fn: FunctionDiff) -> bool:
     return False
 
 
-def _unit(seconds: float) -> tuple[str, float]:
-    for name, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return name, scale
-    return "ns", 1e-9
-
-
 def _plain(text: str) -> str:
     return text.replace("$", r"\$")  # no mathtext from names like "a$b$"
 
 
 def _short(text: str, limit: int = 40) -> str:
     return _plain(text if len(text) <= limit else "…" + text[-(limit - 1) :])
-
-
-def _ratio_text(pair: tuple[float, float]) -> str:
-    r = _ratio(pair)
-    if r is None:
-        return ""
-    if r == float("inf"):
-        return "new"
-    return f"×{r:.2f}" if r < 10 else f"×{r:.0f}"
 
 
 def picture_key(finding: Finding, top: int = TOP) -> tuple:
@@ -100,7 +85,7 @@ def draw_diff(finding: Finding, dest: Path, top: int = TOP) -> Path | None:
         (axes[1], "cumulative", "cumulative time per iteration"),
     ):
         pairs = [getattr(f, attr) for f in fns]
-        name, scale = _unit(max(max(p) for p in pairs) or 1e-9)
+        name, scale = fmt.time_unit(max(max(p) for p in pairs) or 1e-9)
         before = [p[0] / scale for p in pairs]
         after = [p[1] / scale for p in pairs]
         h = 0.38
@@ -120,7 +105,7 @@ def draw_diff(finding: Finding, dest: Path, top: int = TOP) -> Path | None:
         )
         top_value = max(before + after) or 1.0
         for y, pair, value in zip(ys, pairs, after, strict=True):
-            ax.text(value + top_value * 0.01, y + h / 2, _ratio_text(pair), va="center", fontsize=9)
+            ax.text(value + top_value * 0.01, y + h / 2, fmt.ratio(*pair), va="center", fontsize=9)
         ax.set_xlim(0, top_value * 1.15)
         ax.set_title(title, fontsize=12)
         ax.set_xlabel(name, fontsize=11)
@@ -134,7 +119,7 @@ def draw_diff(finding: Finding, dest: Path, top: int = TOP) -> Path | None:
             label.set_fontweight("bold")
     axes[0].invert_yaxis()  # rank 1 at the top
     axes[1].legend(loc="lower right", fontsize=10)
-    params = ", ".join(f"{k}={v}" for k, v in finding.params.items())
+    params = fmt.params(finding.params)
     fig.suptitle(
         _plain(
             f"{finding.workload or finding.benchmark}({params}): "

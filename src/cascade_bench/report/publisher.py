@@ -69,7 +69,7 @@ def _site_info(conf: Any, benchmarks: Any, revisions: dict[str, int]) -> SiteInf
 
 def publish_report(conf_dir: Path, html_dir: Path, site: SiteInfo) -> Path:
     """Write the report into ``html_dir/cascade-bench`` and link it from asv's pages."""
-    from .model import find_blames
+    from ..findings import find_blames
     from .render import write_report
 
     sources = find_blames(conf_dir)

@@ -10,15 +10,15 @@ from __future__ import annotations
 import re
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
 
-from .. import suite
+from .. import fmt, suite, summary
+from ..findings import Commit, Finding, FunctionDiff, Source
+from ..summary import step_text
 from . import chart
-from .model import Commit, Finding, FunctionDiff, Source
 
 INDEX_TOP = 5  # functions shown per finding on the index; the detail page shows all
 TEMPLATES = Path(__file__).with_name("templates")
@@ -40,58 +40,6 @@ class SiteInfo:
 # -- formatting -----------------------------------------------------------------
 
 
-def fmt_time(seconds: float) -> str:
-    if seconds == 0:
-        return "0"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if abs(seconds) >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
-
-
-def fmt_value(value: float, unit: str) -> str:
-    if unit == "seconds":
-        return fmt_time(value)
-    if unit.startswith("calls"):
-        return f"{value:,.1f} {unit}"
-    return f"{value:.4g} {unit}"
-
-
-def fmt_count(value: float) -> str:
-    return f"{value:,.3f}".rstrip("0").rstrip(".") if value else "0"
-
-
-def fmt_ratio(before: float, after: float) -> str:
-    if before == after:
-        return "="
-    if before <= 0:
-        return "new"
-    if after <= 0:
-        return "gone"
-    r = after / before
-    return f"×{r:.2f}" if r < 10 else f"×{r:.0f}"
-
-
-def fmt_date(iso: str) -> str:
-    try:
-        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M %z")
-    except ValueError:
-        return iso
-
-
-def step_text(f: Finding) -> str:
-    """The size of the step in words: "3.1x slower", "2.8x more calls per iteration"."""
-    factor = f.ratio if f.ratio >= 1 else (1 / f.ratio if f.ratio > 0 else float("inf"))
-    size = f"{factor:.1f}×" if factor < 100 else f"{factor:.0f}×"
-    if f.signal == "calls":
-        return f"{size} {'more' if f.ratio >= 1 else 'fewer'} calls per iteration"
-    return f"{size} {'slower' if f.ratio >= 1 else 'faster'}"
-
-
-def params_text(params: dict[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in params.items())
-
-
 def _url_part(text: str) -> str:
     return quote(text, safe="-_.!~*'()")  # as JavaScript's encodeURIComponent
 
@@ -111,12 +59,12 @@ class FunctionRow:
     def cells(self) -> dict[str, str]:
         f = self.fn
         return {
-            "calls": f"{fmt_count(f.calls[0])} → {fmt_count(f.calls[1])}",
-            "calls_ratio": fmt_ratio(*f.calls),
-            "own": f"{fmt_time(f.own[0])} → {fmt_time(f.own[1])}",
-            "own_ratio": fmt_ratio(*f.own),
-            "cumulative": f"{fmt_time(f.cumulative[0])} → {fmt_time(f.cumulative[1])}",
-            "cumulative_ratio": fmt_ratio(*f.cumulative),
+            "calls": f"{fmt.count(f.calls[0])} → {fmt.count(f.calls[1])}",
+            "calls_ratio": fmt.ratio(*f.calls),
+            "own": f"{fmt.time(f.own[0])} → {fmt.time(f.own[1])}",
+            "own_ratio": fmt.ratio(*f.own),
+            "cumulative": f"{fmt.time(f.cumulative[0])} → {fmt.time(f.cumulative[1])}",
+            "cumulative_ratio": fmt.ratio(*f.cumulative),
         }
 
 
@@ -143,7 +91,7 @@ class FindingView:
 
     @property
     def title(self) -> str:
-        p = params_text(self.f.params)
+        p = fmt.params(self.f.params)
         return f"{self.f.benchmark}({p})" if p else self.f.benchmark
 
     @property
@@ -153,11 +101,11 @@ class FindingView:
     @property
     def size(self) -> str:
         f = self.f
-        text = f"{fmt_value(f.before, f.unit)} → {fmt_value(f.after, f.unit)}"
+        text = f"{fmt.value(f.before, f.unit)} → {fmt.value(f.after, f.unit)}"
         if f.signal == "time" and f.calls is not None:
             text += (
-                f"; calls per iteration {fmt_count(f.calls.before)} → "
-                f"{fmt_count(f.calls.after)} ({fmt_ratio(f.calls.before, f.calls.after)})"
+                f"; calls per iteration {fmt.count(f.calls.before)} → "
+                f"{fmt.count(f.calls.after)} ({fmt.ratio(f.calls.before, f.calls.after)})"
             )
         return text
 
@@ -170,8 +118,8 @@ class FindingView:
         detail = ""
         if c is not None and c.parent_median is not None and c.culprit_median is not None:
             detail = (
-                f": parent median {fmt_time(c.parent_median)} ({c.parent_samples or '?'} "
-                f"samples), culprit median {fmt_time(c.culprit_median)} "
+                f": parent median {fmt.time(c.parent_median)} ({c.parent_samples or '?'} "
+                f"samples), culprit median {fmt.time(c.culprit_median)} "
                 f"({c.culprit_samples or '?'} samples)"
             )
             if c.parent_rounds and c.culprit_rounds:
@@ -202,9 +150,11 @@ class FindingView:
         if b.gap is not None:
             parts.append(f"{b.gap} commit{'s' if b.gap != 1 else ''} between measured points")
         if b.built is not None:
-            parts.append(f"{b.built} built to narrow it")
+            parts.append(f"{b.built} built in that gap (for every step found there)")
         if b.failed:
             parts.append(f"{len(b.failed)} failed: " + ", ".join(h[:8] for h in b.failed))
+        if b.open:
+            parts.append(f"NOT pinned to one commit: {b.open}")
         return "; ".join(parts)
 
     def commit_url(self, commit: Commit) -> str | None:
@@ -254,10 +204,8 @@ class MachineView:
 
 
 def _worst(views: list[FindingView]) -> FindingView | None:
-    regressions = [v for v in views if v.f.kind == "regression"]
-    # What users feel is wall time: a timing step outranks a call-count one.
-    timing = [v for v in regressions if v.f.signal == "time"] or regressions
-    return max(timing, key=lambda v: v.f.ratio, default=None)
+    found = summary.worst([v.f for v in views])
+    return next((v for v in views if v.f is found), None)
 
 
 def verdict(machines: list[MachineView]) -> str:
@@ -295,7 +243,7 @@ def _env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(date=fmt_date, count=fmt_count, time=fmt_time)
+    env.filters.update(date=fmt.date, count=fmt.count, time=fmt.time)
     return env
 
 
@@ -320,7 +268,7 @@ def _export_profiles(
             continue
         name = (
             _safe_name(
-                f"{view.machine}-{commit.short}-{f.workload or 'profile'}-{params_text(f.params)}"
+                f"{view.machine}-{commit.short}-{f.workload or 'profile'}-{fmt.params(f.params)}"
             )
             + ".prof"
         )

@@ -22,22 +22,23 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
-from . import asvrun, blame_cmd, results
-from .asvconf import Suite, load_suite
-from .blame import Blamer, Options, store_path
-from .history import History
-from .profile_cmd import default_machine
-from .suite import SuiteError
+from .. import asvrun, cli_args, findings, results, summary
+from ..asvconf import Suite, load_suite
+from ..blame import Blamer, Options
+from ..findings import Blame
+from ..history import History
+from ..suite import SuiteError
 
 BASELINE_COMMITS = 1  # a first night benchmarks only the branch head
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("nightly", help="benchmark new commits, blame, publish, summarize")
-    p.add_argument("--config", default="asv.conf.json")
-    p.add_argument("--machine", help="asv machine name (default: asv's own default)")
+    cli_args.add_config(p)
+    cli_args.add_machine(p)
     p.add_argument("--backfill-budget", type=float, default=0, help="seconds for old history")
     p.add_argument("--summary", help="write the Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)")
     p.add_argument("--no-publish", action="store_true")
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     if args.backfill_budget < 0:
         raise SuiteError("--backfill-budget must be >= 0 seconds")
     bench = load_suite(args.config)
-    machine = default_machine(bench.results_dir, args.machine)
+    machine = bench.machine(args.machine)
     with night_lock(bench.conf_dir):
         return _night(bench, machine, args)
 
@@ -131,15 +132,13 @@ def _night(bench: Suite, machine: str, args: argparse.Namespace) -> int:
                 break
             asvrun.run_commits(bench, [commit], ".", machine, ("--skip-existing",))
             backfilled.append(commit)
-    doc = {"findings": [], "dismissed": [], "built": []}
+    blame = Blame(machine=machine, generated_at="", findings=[])
     if new and len(measured | set(new)) > 1:
         first = history.order[history.position[new[0]] - 1] if history.position[new[0]] else None
         opts = Options(machine=machine, range_spec=f"{first}..{new[-1]}" if first else new[-1])
-        store = store_path(bench, machine)
-        blamer = Blamer(bench, opts, previous=blame_cmd.previous_confirmations(store))
-        findings, dismissed = blamer.run()
-        doc = blame_cmd.store_doc(machine, opts, findings, dismissed, blamer.built)
-        blame_cmd.write_store(store, doc)
+        store = findings.blame_path(bench.conf_dir, machine)
+        blame = Blamer(bench, opts, previous=findings.previous_verdicts(store)).run()
+        findings.dump_blame(blame, store)
     if new and not args.no_publish:
         proc = subprocess.run(
             [sys.executable, "-m", "asv", "--config", str(bench.config_path), "publish"],
@@ -148,27 +147,23 @@ def _night(bench: Suite, machine: str, args: argparse.Namespace) -> int:
         if proc.returncode != 0:
             raise SuiteError(f"asv publish failed: {(proc.stderr or proc.stdout).strip()[-200:]}")
     todo.unlink(missing_ok=True)
-    regressions = blame_cmd.counted_regressions(doc["findings"])
-    summary = summarize(machine, new, backfilled, doc, regressions)
+    text = summarize(machine, new, backfilled, blame)
     if args.summary:
         with open(args.summary, "a", encoding="utf-8") as fh:
-            fh.write(summary)
-    print(summary)
-    return 1 if regressions else 0
+            fh.write(text)
+    print(text)
+    return 1 if blame.counted else 0
 
 
-def summarize(
-    machine: str, new: list[str], backfilled: list[str], doc: dict, regressions: list[dict]
-) -> str:
+def summarize(machine: str, new: list[str], backfilled: list[str], blame: Blame) -> str:
+    regressions = blame.counted
     if not new:
         head = (
             "## Nightly: nothing new\n\nNo new commits since the last run; nothing was benchmarked."
         )
     elif regressions:
-        head = (
-            f"## Nightly: {len(regressions)} regression(s) in new commits\n\n"
-            + blame_cmd.markdown({**doc, "findings": regressions})
-        )
+        only = summary.markdown(replace(blame, findings=regressions))
+        head = f"## Nightly: {len(regressions)} regression(s) in new commits\n\n{only}"
     else:
         head = "## Nightly: no regression in new commits\n"
     lines = [head, ""]
@@ -177,11 +172,11 @@ def summarize(
                      + ", ".join(f"`{c[:8]}`" for c in new[:20]))  # fmt: skip
     if backfilled:
         lines.append(f"Back-filled {len(backfilled)} older commit(s).")
-    others = [f for f in doc["findings"] if f not in regressions]
+    others = [f for f in blame.findings if f not in regressions]
     if others:
         lines.append(f"Other changes: {len(others)} (speed-ups or unconfirmed timing steps).")
-    if doc.get("dismissed"):
-        lines.append(f"{len(doc['dismissed'])} timing step(s) dismissed as noise.")
+    if blame.dismissed:
+        lines.append(f"{len(blame.dismissed)} timing step(s) dismissed as noise.")
     return "\n".join(lines) + "\n"
 
 

@@ -12,21 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from asv.machine import Machine, MachineCollection
-from asv.util import UserError
-
-from . import envs, profiles, results, suite
-from .asvconf import load_suite
-from .suite import ROOT, SuiteError
+from .. import cli_args, envs, profiles, suite
+from ..asvconf import load_suite
+from ..steps import SeriesKey
+from ..suite import ROOT, SuiteError
 
 PROFILE_SCRIPT = ROOT / "envtools" / "profile_workload.py"
 DEFAULT_N = 1000
-# The targets of Cascade's scripts/profile_entry.py, which this command succeeds.
-PROFILE_ENTRY_TARGETS = {
-    "graph": "explicit_jump_loop",
-    "heavy": "heavy_jump_loop",
-    "vm": "vm_countdown",
-}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -36,40 +28,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--commit", help="profile (or look up) this Cascade commit")
     p.add_argument("--stored", metavar="BENCH", help="print the profile asv run stored for BENCH")
     p.add_argument("--python", help="interpreter with Cascade installed (default: this one)")
-    p.add_argument("--machine", help="asv machine name of stored profiles")
-    p.add_argument("--config", default="asv.conf.json")
+    cli_args.add_machine(p)
+    cli_args.add_config(p)
     p.add_argument("-o", "--output", help="where to write the .prof (snakeviz FILE)")
-    p.add_argument("--top", type=int, default=20)
+    cli_args.add_top(p, default=20)
     p.add_argument("--list", action="store_true", help="list the workloads")
     p.set_defaults(func=run)
 
 
 def _workload(name: str | None) -> str:
-    name = PROFILE_ENTRY_TARGETS.get(name or "", name)
+    name = suite.eras().PROFILE_ENTRY_ALIASES.get(name or "", name)
     known = suite.eras().WORKLOAD_FAMILY
     if name is None or name not in known:
         raise SuiteError(f"unknown workload {name!r}; known: {', '.join(known)}")
     return name
 
 
-def default_machine(results_dir: Path, given: str | None) -> str:
-    """The one machine the results hold, else the machine ``asv run`` would use."""
-    if given:
-        return given
-    found = results.machines(results_dir)
-    if len(found) == 1:
-        return found[0]
-    # asv's rule: the host name, or the only machine in ~/.asv-machine.json.
-    name = Machine.get_unique_machine_name()
-    try:
-        return MachineCollection.load(name)["machine"]
-    except (UserError, OSError, ValueError, KeyError, TypeError):
-        return name
-
-
 def run(args: argparse.Namespace) -> int:
     if args.list:
-        aliases = {w: a for a, w in PROFILE_ENTRY_TARGETS.items()}
+        aliases = {w: a for a, w in suite.eras().PROFILE_ENTRY_ALIASES.items()}
         for name, family in suite.eras().WORKLOAD_FAMILY.items():
             alias = f"(profile_entry.py: {aliases[name]})" if name in aliases else ""
             print(f"{name:26s} {family:28s} {alias}")
@@ -104,10 +81,10 @@ def _print_stored(args: argparse.Namespace, n: int) -> int:
     if not args.commit:
         raise SuiteError("--stored needs --commit")
     bench = load_suite(args.config)
-    workload = suite.workload_of(args.stored) or _workload(args.stored)
+    workload = SeriesKey(args.stored, ()).workload or _workload(args.stored)
     commit = bench.resolve_commit(args.commit)
     root = suite.profile_store().root_for(bench.conf_dir)
-    machine = default_machine(bench.results_dir, args.machine)
+    machine = bench.machine(args.machine)
     path = profiles.stored_path(root, machine, commit, workload, n)
     stats = profiles.load(path)
     _print(stats, workload, n, args.top, source=path)

@@ -1,0 +1,67 @@
+"""``cascade-bench blame``: name the commit and the function behind every step."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from .. import cli_args, findings, summary, verdict
+from ..asvconf import load_suite
+from ..blame import Blamer, Options
+from ..suite import SuiteError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "blame",
+        help="find regressions in asv's results and name culprit commits and functions",
+        description="Exit status: 0 no regression, 1 regressions found, 2 error.",
+    )
+    cli_args.add_config(p)
+    cli_args.add_machine(p)
+    cli_args.add_bench(p)
+    p.add_argument("--range", dest="range_spec", help="only steps whose culprit is in A..B")
+    p.add_argument("--threshold", type=float, help="relative step size (default: asv.conf.json)")
+    p.add_argument(
+        "--no-build", action="store_true", help="never run asv: no narrowing, no confirming"
+    )
+    cli_args.add_rounds(p)
+    p.add_argument(
+        "--budget",
+        type=float,
+        help="seconds for extra builds (narrowing steps, side-by-side runs); "
+        "what it leaves open is listed",
+    )
+    p.add_argument("--json", help="also write the findings as JSON here")
+    cli_args.add_markdown(p)
+    cli_args.add_top(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.threshold is not None and not 0 < args.threshold < 10:
+        raise SuiteError(f"--threshold {args.threshold}: expected a fraction such as 0.05")
+    if args.budget is not None and not (math.isfinite(args.budget) and args.budget >= 0):
+        raise SuiteError(f"--budget {args.budget}: expected a finite number of seconds >= 0")
+    verdict.side_by_side_args(args.rounds)  # checks --rounds before any work
+    bench = load_suite(args.config)
+    machine = bench.machine(args.machine)
+    opts = Options(
+        machine=machine,
+        bench_regex=args.bench,
+        range_spec=args.range_spec,
+        threshold=args.threshold,
+        build=not args.no_build,
+        confirm_rounds=args.rounds,
+        budget=args.budget,
+    )
+    store = findings.blame_path(bench.conf_dir, machine)
+    blame = Blamer(bench, opts, previous=findings.previous_verdicts(store)).run()
+    findings.dump_blame(blame, store)
+    if args.json:
+        findings.dump_blame(blame, Path(args.json))
+    if args.markdown:
+        Path(args.markdown).write_text(summary.markdown(blame, args.top), encoding="utf-8")
+    print(summary.terminal(blame, args.top))
+    return 1 if blame.counted else 0

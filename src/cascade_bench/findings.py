@@ -1,0 +1,425 @@
+"""The findings model: what ``blame``, ``nightly`` and ``compare`` write and the report reads.
+
+One JSON file per asv machine, ``<conf_dir>/blame/<machine>.json`` (version 1)::
+
+    {"version": 1, "machine": "devbox", "generated_at": "<ISO 8601>",
+     "options": {"bench": "...", "range": null, "threshold": null},
+     "built": ["<hash>", ...],
+     "findings": [{"id": "...", "kind": "regression" | "speedup",
+                   "signal": "time" | "calls", "benchmark": "loops.X.time_loop",
+                   "params": {"n": "1000"}, "workload": "x" | null,
+                   "unit": "seconds", "before": 0.6, "after": 3.0, "ratio": 5.0,
+                   "confirmed": true | false | null, "confirmation": {...} | null,
+                   "culprit": {commit}, "parent": {commit},
+                   "bisect": {"gap": 9, "gap_ends": [hash, hash], "built": 3, "log2": 4,
+                              "failed": ["<hash>"], "open": "why not pinned" | null} | null,
+                   "calls": {"before": 205.1, "after": 4036.0} | null,
+                   "functions": [{"file", "function", "cascade",
+                                  "calls", "primitive_calls", "own", "cumulative"}],
+                   "notes": ["..."],
+                   "profiles": {"culprit": "<path>", "parent": "<path>"}}],
+     "dismissed": [finding, ...],   # timing steps not confirmed side by side
+     "series": [{"benchmark", "params", "measured", "failed", "skipped", "first",
+                 "born", "steps", "explained", "unresolved": [{"left", "right", "why"}]}],
+     "gaps": [{"left", "right", "commits", "built", "log2", "culprits": [hash]}]}
+
+A commit is ``{"hash": 40 hex, "short", "subject", "author", "date": ISO 8601}``.
+Function pairs are ``[parent, culprit]`` per loop iteration (seconds for times),
+ranked most relevant first. Profile paths are relative to the conf dir. Unknown
+keys are ignored, so the writer may add fields.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import types
+import typing
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from .suite import SuiteError
+
+VERSION = 1
+KINDS = ("regression", "speedup")
+SIGNALS = ("time", "calls")
+_HASH = re.compile(r"^[0-9a-f]{7,64}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")  # filename- and URL-safe
+
+Costs = tuple[float, float]  # (parent, culprit) values of one function
+
+
+class Pair(NamedTuple):
+    """Two commits compared: always parent (or base) first, culprit (or head) second."""
+
+    parent: str
+    culprit: str
+
+
+def blame_dir(conf_dir: Path) -> Path:
+    return Path(conf_dir) / "blame"
+
+
+def blame_path(conf_dir: Path, machine: str) -> Path:
+    return blame_dir(conf_dir) / f"{machine}.json"
+
+
+@dataclass(frozen=True)
+class Commit:
+    hash: str
+    short: str
+    subject: str = ""
+    author: str = ""
+    date: str = ""  # ISO 8601, as git prints it (%aI)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """Parent and culprit timed side by side (timing steps only)."""
+
+    parent_median: float | None = None
+    culprit_median: float | None = None
+    parent_samples: int | None = None
+    culprit_samples: int | None = None
+    # Per-round medians (one benchmark process each) and whether they separate.
+    parent_rounds: list[float] = field(default_factory=list)
+    culprit_rounds: list[float] = field(default_factory=list)
+    separated: bool | None = None
+    significant: bool | None = None
+    reason: str | None = None  # why there is no verdict (no samples, --no-build, budget)
+
+
+@dataclass(frozen=True)
+class Bisect:
+    gap: int | None = None  # commits from one measured end of the stepped gap to the other
+    gap_ends: list[str] = field(default_factory=list)  # those ends, measured before blame ran
+    built: int | None = None  # commits built in that gap (for every step found there)
+    log2: int | None = None  # builds one bisection of that gap needs
+    failed: list[str] = field(default_factory=list)  # hashes that did not build/run
+    open: str | None = None  # why the step is not pinned to one commit (budget, --no-build)
+
+
+@dataclass(frozen=True)
+class CallsChange:
+    before: float
+    after: float
+
+
+@dataclass(frozen=True)
+class FunctionDiff:
+    file: str
+    function: str
+    cascade: bool
+    calls: Costs
+    primitive_calls: Costs
+    own: Costs
+    cumulative: Costs
+
+    @property
+    def label(self) -> str:
+        return f"{self.file}:{self.function}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str
+    kind: str  # KINDS
+    signal: str  # SIGNALS
+    benchmark: str
+    culprit: Commit
+    parent: Commit
+    before: float
+    after: float
+    ratio: float  # after / before
+    params: dict[str, str] = field(default_factory=dict)  # asv's param reprs, e.g. "1000"
+    workload: str | None = None
+    unit: str = "seconds"
+    confirmed: bool | None = None  # None: not a timing step, or not confirmed yet
+    confirmation: Confirmation | None = None
+    bisect: Bisect | None = None
+    calls: CallsChange | None = None
+    functions: list[FunctionDiff] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    profiles: dict[str, str] = field(default_factory=dict)  # "culprit"/"parent" -> path
+
+    @property
+    def pair(self) -> Pair:
+        return Pair(self.parent.hash, self.culprit.hash)
+
+    @property
+    def series(self) -> tuple[str, tuple[str, ...]]:
+        """(benchmark, parameter values): the asv series this finding is a step of."""
+        return self.benchmark, tuple(self.params.values())
+
+    @property
+    def counts(self) -> bool:
+        """Fails a run: an exact call-count regression, or a timing regression
+        confirmed side by side."""
+        return self.kind == "regression" and (self.signal == "calls" or bool(self.confirmed))
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    left: str
+    right: str
+    why: str
+
+
+@dataclass(frozen=True)
+class SeriesSummary:
+    """One series as blame left it: no step goes unexplained without saying why."""
+
+    benchmark: str
+    params: dict[str, str]
+    measured: int  # commits with a number
+    failed: int
+    skipped: int  # n/a
+    first: str | None  # first commit with a number
+    born: bool  # measured n/a just before ``first``: the workload is born there
+    steps: int
+    explained: int  # a finding, or a timing step dismissed as noise side by side
+    unresolved: list[Unresolved] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GapSummary:
+    """A stepped gap (measured ends before blame ran): builds against culprits."""
+
+    left: str
+    right: str
+    commits: int
+    built: int
+    log2: int
+    culprits: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Blame:
+    machine: str
+    generated_at: str
+    findings: list[Finding]
+    dismissed: list[Finding] = field(default_factory=list)  # timing steps found to be noise
+    built: list[str] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    series: list[SeriesSummary] = field(default_factory=list)
+    gaps: list[GapSummary] = field(default_factory=list)
+    version: int = VERSION
+
+    @property
+    def counted(self) -> list[Finding]:
+        """The regressions that fail a run (see ``Finding.counts``)."""
+        return [f for f in self.findings if f.counts]
+
+    def verdicts(self) -> dict[tuple, Confirmation]:
+        """Side-by-side verdicts by (benchmark, params, parent, culprit): a later
+        run does not re-measure them. Only verdicts that checked every round."""
+        out = {}
+        for f in self.findings + self.dismissed:
+            c = f.confirmation
+            if f.signal == "time" and c is not None and c.separated is not None:
+                out[(*f.series, *f.pair)] = c
+        return out
+
+
+# -- reading ------------------------------------------------------------------
+
+
+class _Bad(Exception):
+    """A schema violation at a JSON path; becomes a one-line SuiteError."""
+
+
+def _get(d: dict, key: str, where: str, kind: type | tuple, *, optional: bool = False) -> Any:
+    if key not in d or d[key] is None:
+        if optional:
+            return None
+        raise _Bad(f"{where}.{key}: missing")
+    value = d[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        raise _Bad(f"{where}.{key}: expected {'/'.join(k.__name__ for k in kinds)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _Bad(f"{where}.{key}: not a finite number")
+    return value
+
+
+def _obj(value: Any, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise _Bad(f"{where}: expected an object")
+    return value
+
+
+def _list(d: dict, key: str, where: str, item: Any) -> list:
+    value = d.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _Bad(f"{where}.{key}: expected a list")
+    if is_dataclass(item):
+        return [_load(item, _obj(v, f"{where}.{key}[{i}]"), f"{where}.{key}[{i}]")
+                for i, v in enumerate(value)]  # fmt: skip
+    box = {str(i): v for i, v in enumerate(value)}
+    return [_get(box, str(i), f"{where}.{key}", item) for i in range(len(value))]
+
+
+def _costs(d: dict, key: str, where: str) -> Costs:
+    value = d.get(key)
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in value)
+    ):
+        raise _Bad(f"{where}.{key}: expected [parent, culprit] numbers")
+    return float(value[0]), float(value[1])
+
+
+def _load(cls: Any, d: dict, where: str) -> Any:
+    """A dataclass from JSON, each field checked against its annotation."""
+    hints = typing.get_type_hints(cls)
+    kw: dict[str, Any] = {}
+    for f in fields(cls):
+        hint, name = hints[f.name], f.name
+        args = typing.get_args(hint)
+        optional = f.default is not MISSING or f.default_factory is not MISSING
+        if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
+            hint, optional = next(a for a in args if a is not type(None)), True
+        origin = typing.get_origin(hint)
+        if hint == Costs:
+            kw[name] = _costs(d, name, where)
+        elif origin is list:
+            kw[name] = _list(d, name, where, typing.get_args(hint)[0])
+        elif origin is dict:
+            raw = _get(d, name, where, dict, optional=True) or {}
+            strings = typing.get_args(hint) == (str, str)
+            kw[name] = {str(k): str(v) if strings else v for k, v in raw.items()}
+        elif is_dataclass(hint):
+            sub, at = d.get(name), f"{where}.{name}"
+            kw[name] = None if sub is None else _load(hint, _obj(sub, at), at)
+        else:
+            value = _get(d, name, where, hint if hint is not Any else object, optional=optional)
+            if value is not None or f.default is MISSING:
+                kw[name] = value
+    return cls(**kw)
+
+
+def _commit(d: dict, where: str) -> dict:
+    """A commit checked, with its short hash filled in."""
+    hash_ = _get(d, "hash", where, str)
+    if not _HASH.match(hash_):
+        raise _Bad(f"{where}.hash: not a hex commit hash")
+    short = _get(d, "short", where, str, optional=True) or hash_[:8]
+    if not _HASH.match(short) or not hash_.startswith(short):
+        raise _Bad(f"{where}.short: not a prefix of the hash")
+    return {**d, "short": short}
+
+
+def _finding(d: dict, where: str) -> Finding:
+    d = dict(d)
+    for role in ("culprit", "parent"):
+        d[role] = _commit(_obj(d.get(role), f"{where}.{role}"), f"{where}.{role}")
+    fns = d.get("functions")
+    if isinstance(fns, list):  # older stores: no primitive calls, no cascade flag
+        d["functions"] = [
+            {"cascade": False, "primitive_calls": fn.get("calls"), **fn}
+            if isinstance(fn, dict)
+            else fn
+            for fn in fns
+        ]
+    if isinstance(d.get("profiles"), dict):
+        roles = ("culprit", "parent")
+        d["profiles"] = {
+            k: v for k, v in d["profiles"].items() if k in roles and isinstance(v, str)
+        }
+    finding: Finding = _load(Finding, d, where)
+    if not _ID.match(finding.id):
+        raise _Bad(f"{where}.id: not filename-safe: {finding.id[:40]!r}")
+    if finding.kind not in KINDS:
+        raise _Bad(f"{where}.kind: expected one of {KINDS}")
+    if finding.signal not in SIGNALS:
+        raise _Bad(f"{where}.signal: expected one of {SIGNALS}")
+    return finding
+
+
+def parse_blame(data: Any) -> Blame:
+    """A ``Blame`` from decoded JSON; ``SuiteError`` naming the first bad field."""
+    try:
+        d = _obj(data, "top level")
+        version = _get(d, "version", "top level", int)
+        if version != VERSION:
+            raise _Bad(f"version {version} is not supported (expected {VERSION})")
+        _get(d, "findings", "top level", list)
+        lists = {
+            key: [_finding(_obj(f, f"{key}[{i}]"), f"{key}[{i}]") for i, f in enumerate(d[key])]
+            for key in ("findings", "dismissed")
+            if isinstance(d.get(key), list)
+        }
+        rest = _load(Blame, {**d, "findings": [], "dismissed": []}, "top level")
+        blame = replace(rest, **lists)
+    except _Bad as exc:
+        raise SuiteError(str(exc)) from None
+    ids = [f.id for f in blame.findings]
+    if len(set(ids)) != len(ids):
+        raise SuiteError("duplicate finding ids")
+    return blame
+
+
+def load_blame(path: Path) -> Blame:
+    """Read one blame file; ``SuiteError`` with a one-line reason if it is unreadable."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SuiteError(f"corrupt blame file {path}: {str(exc).splitlines()[0]}") from None
+    try:
+        return parse_blame(data)
+    except SuiteError as exc:
+        raise SuiteError(f"corrupt blame file {path}: {exc}") from None
+
+
+def to_json(blame: Blame) -> dict:
+    """The JSON form of ``blame`` (what ``load_blame`` reads back)."""
+    return asdict(blame)
+
+
+def write_json(path: Path, doc: Any) -> None:
+    """Write ``doc`` as JSON atomically (temp file, then rename): never half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def dump_blame(blame: Blame, path: Path) -> None:
+    write_json(path, to_json(blame))
+
+
+def previous_verdicts(path: Path) -> dict[tuple, Confirmation]:
+    """Verdicts stored by earlier runs (``Blame.verdicts``); none if unreadable."""
+    try:
+        return load_blame(path).verdicts()
+    except SuiteError:
+        return {}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One blame file as found: its content, or why it could not be read."""
+
+    path: Path
+    machine: str
+    blame: Blame | None = None
+    error: str | None = None
+
+
+def find_blames(conf_dir: Path) -> list[Source]:
+    """Every ``blame/<machine>.json`` under ``conf_dir``; unreadable ones carry their error."""
+    sources = []
+    for path in sorted(blame_dir(conf_dir).glob("*.json")):
+        try:
+            sources.append(Source(path, path.stem, load_blame(path)))
+        except SuiteError as exc:
+            sources.append(Source(path, path.stem, error=str(exc)))
+    return sources

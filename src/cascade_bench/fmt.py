@@ -1,0 +1,80 @@
+"""Every number, time, ratio and parameter the suite prints, formatted in one place."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime
+
+TIME_UNITS = (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9))
+
+
+def time_unit(seconds: float) -> tuple[str, float]:
+    """The unit a duration reads best in: (name, seconds per unit)."""
+    for name, scale in TIME_UNITS[:-1]:
+        if abs(seconds) >= scale:
+            return name, scale
+    return TIME_UNITS[-1]
+
+
+def time(seconds: float) -> str:
+    """``3.1 s``, ``590 ms``, ``0 s``."""
+    if seconds == 0:
+        return "0 s"
+    name, scale = time_unit(seconds)
+    return f"{seconds / scale:.3g} {name}"
+
+
+def count(value: float) -> str:
+    """Calls per iteration: up to three decimals, trailing zeros dropped."""
+    return f"{value:,.3f}".rstrip("0").rstrip(".") if value else "0"
+
+
+def value(v: float, unit: str) -> str:
+    """A benchmark value in its asv unit."""
+    if unit == "seconds":
+        return time(v)
+    if unit.startswith("calls"):
+        return f"{v:,.2f} {unit}"
+    return f"{v:.4g} {unit}"
+
+
+def span(before: float, after: float, unit: str) -> str:
+    """``590 ms → 3.1 s``; ``73.77 → 74.77 calls/iteration`` (the unit said once)."""
+    if unit == "seconds":
+        return f"{time(before)} → {time(after)}"
+    return f"{before:,.2f} → {after:,.2f} {unit}"
+
+
+def ratio(before: float, after: float) -> str:
+    """``×2.31`` (``×23`` from 10 on); ``=``, ``new`` and ``gone`` at the edges."""
+    if before == after:
+        return "="
+    if before <= 0:
+        return "new"
+    if after <= 0:
+        return "gone"
+    r = after / before
+    return f"×{r:.2f}" if r < 10 else f"×{r:.0f}"
+
+
+def factor(r: float | None) -> str:
+    """A step's size as a factor of at least 1: ``2.3×`` (speed-ups inverted)."""
+    if not r or not math.isfinite(r):
+        return "?"
+    f = r if r >= 1 else 1 / r
+    if f < 10:
+        return f"{f:.2f}×"  # small steps matter: 1.04 is not 1.0
+    return f"{f:.1f}×" if f < 100 else f"{f:.0f}×"
+
+
+def params(p: Mapping[str, str]) -> str:
+    """``n=1000``; several joined by ``, ``."""
+    return ", ".join(f"{k}={v}" for k, v in p.items())
+
+
+def date(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M %z")
+    except ValueError:
+        return iso

@@ -1,0 +1,83 @@
+"""The side-by-side verdict on a timing step: pure statistics, no I/O.
+
+Parent and culprit are run by ``asv run --interleave-rounds``: R rounds each, one
+benchmark process per round, ``SAMPLES_PER_ROUND`` samples per process. On a shared
+machine whole processes run up to 3x slower than their neighbours, so samples of
+one round are not independent: a step is confirmed only if the rounds separate.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+from asv import _stats
+
+from .suite import SuiteError
+
+CONFIRM_ROUNDS = 8
+# Fixed samples per round, so recorded samples split back into their rounds.
+SAMPLES_PER_ROUND = 3
+
+
+def side_by_side_args(rounds: int) -> tuple[str, ...]:
+    """``asv run`` options of a side-by-side run whose samples verdict() can read."""
+    if rounds < 3:
+        raise SuiteError(f"--rounds {rounds}: at least 3 (the rounds must separate)")
+    return (
+        "--record-samples", "--interleave-rounds",
+        "-a", f"rounds={rounds}", "-a", f"repeat={SAMPLES_PER_ROUND}",
+    )  # fmt: skip
+
+
+def side_by_side_verdict(
+    sa: list[float],
+    sb: list[float],
+    stats_a: dict,
+    stats_b: dict,
+    *,
+    slower: bool,
+    threshold: float,
+) -> dict:
+    """Parent samples ``sa`` vs culprit samples ``sb`` of one side-by-side run.
+
+    Significant only if all three hold: asv's test (Mann-Whitney, as ``asv
+    continuous``), medians apart by ``threshold`` in the expected direction, and
+    the rounds separated (each round is one process, and processes differ)."""
+    ma, mb = statistics.median(sa), statistics.median(sb)
+    ra, rb = round_medians(sa), round_medians(sb)
+    different = bool(_stats.is_different(sa, sb, stats_a, stats_b))
+    same_direction = (mb > ma) == slower
+    big_enough = abs(math.log(mb / ma)) >= math.log1p(threshold)
+    separated = rounds_separate(ra, rb) if slower else rounds_separate(rb, ra)
+    return {
+        "parent_median": ma,
+        "culprit_median": mb,
+        "parent_samples": len(sa),
+        "culprit_samples": len(sb),
+        "parent_rounds": ra,
+        "culprit_rounds": rb,
+        "separated": separated,
+        "significant": different and same_direction and big_enough and separated,
+    }
+
+
+def rounds_separate(faster: list[float], slower: list[float]) -> bool:
+    """Every round of the slower commit is beyond all rounds of the faster one
+    but one. A round is one benchmark process; noise only slows a process down
+    (on this machine whole processes ran up to 3x slow), so one disturbed round
+    of the faster commit is forgiven. By chance alone, with R rounds each, this
+    happens with probability (R + 1) / C(2R, R): 9/12870 for R=8."""
+    if not faster or not slower:
+        return False
+    rest = sorted(faster)[:-1] if len(faster) > 1 else faster
+    return min(slower) > max(rest)
+
+
+def round_medians(samples: list[float]) -> list[float]:
+    """Median of each round of a side-by-side run ([] if the samples do not
+    split into rounds of SAMPLES_PER_ROUND, e.g. a round that failed)."""
+    k = SAMPLES_PER_ROUND
+    if not samples or len(samples) % k:
+        return []
+    return [statistics.median(samples[i : i + k]) for i in range(0, len(samples), k)]
