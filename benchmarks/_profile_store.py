@@ -7,12 +7,15 @@ tooling (reading). Layout, beside asv's ``results/`` but never inside it::
 
 so pruning one commit is the glob ``<root>/*/<commit[:8]>-*``. Each file is the
 gzip-compressed marshal dump that ``pstats`` and snakeviz read once unzipped
-(``load_stats`` below does that in memory).
+(``load_stats`` below does that in memory). Beside them, per workload,
+``bytecodes.json.gz``: bytecodes executed per function per loop iteration (see
+``_bytecodes``), the deterministic measure that ranks functions.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import marshal
 import os
 import platform
@@ -60,6 +63,32 @@ def current_profile_path(workload: str, n: int) -> Path:
         workload,
         n,
     )
+
+
+BYTECODES = "bytecodes.json.gz"
+
+
+def bytecodes_path(profile: Path) -> Path:
+    """The bytecode counts stored beside a workload's profile."""
+    return profile.parent / BYTECODES
+
+
+def write_json_gz(doc: object, path: Path) -> None:
+    """Atomically write ``doc`` as gzip-compressed JSON."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as fh:
+        json.dump(doc, fh)
+    os.replace(tmp, path)
+
+
+def load_json_gz(path: Path) -> object:
+    """Load what ``write_json_gz`` wrote; ValueError with a one-line reason if corrupt."""
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, EOFError, ValueError) as exc:
+        raise ValueError(f"corrupt file {path}: {exc}") from None
 
 
 def write_stats(stats: pstats.Stats, path: Path) -> None:

@@ -59,8 +59,12 @@ def profile_once(workload: str, n: int) -> Counts:
     return Counts(stats.total_calls / n, stats.prim_calls / n)
 
 
+BYTECODE_N = 20  # iterations traced opcode by opcode (tracing costs ~50x)
+
+
 def profile_sizes(workload: str, sizes: list[int]) -> dict[int, Outcome]:
-    """Outcome per loop size; one size failing does not hide the others."""
+    """Outcome per loop size; one size failing does not hide the others. Where
+    the workload runs, its bytecodes per function are stored beside the profiles."""
     outcomes: dict[int, Outcome] = {}
     for n in sizes:
         try:
@@ -69,14 +73,37 @@ def profile_sizes(workload: str, sizes: list[int]) -> dict[int, Outcome]:
             outcomes[n] = Skipped(str(exc))
         except Exception as exc:  # noqa: BLE001 - recorded as this size's failure
             outcomes[n] = Failed(f"{type(exc).__name__}: {exc}")
+    if any(isinstance(o, Counts) for o in outcomes.values()):
+        store_bytecodes(workload, sizes[-1])
     return outcomes
 
 
-def counts_or_raise(outcomes: dict[int, Outcome], n: int) -> Counts:
+def store_bytecodes(workload: str, n_of_profile: int) -> None:
+    """Bytecodes per function per iteration (``_bytecodes``), beside the profile of
+    size ``n_of_profile``; a failure here only leaves the file out."""
+    from . import _bytecodes, _workloads
+
+    profile = _profile_store.current_profile_path(workload, n_of_profile)
+    path = _profile_store.bytecodes_path(profile)
+    path.unlink(missing_ok=True)
+    try:
+        _workloads.warm_up(workload)
+        loop = _workloads.prepare(workload, BYTECODE_N)
+        counts = _bytecodes.count(loop.run, BYTECODE_N)
+    except Exception:  # noqa: BLE001 - the counts are extra evidence, never a failure
+        return
+    _profile_store.write_json_gz({"n": BYTECODE_N, "functions": counts}, path)
+
+
+def outcome_or_raise(outcomes: dict, n: int, what: str) -> object:
     """Turn a stored outcome into asv's vocabulary: n/a (skip) or failed."""
     outcome = outcomes[n]
     if isinstance(outcome, Skipped):
         raise NotImplementedError(outcome.reason)
     if isinstance(outcome, Failed):
-        raise RuntimeError(f"profiling failed: {outcome.reason}")
+        raise RuntimeError(f"{what} failed: {outcome.reason}")
     return outcome
+
+
+def counts_or_raise(outcomes: dict[int, Outcome], n: int) -> Counts:
+    return outcome_or_raise(outcomes, n, "profiling")

@@ -179,10 +179,16 @@ def test_report_renders_escaped_findings_with_picture_and_profiles(tmp_path: Pat
 
     verdict = text.split('id="verdict">')[1].split("</p>")[0]
     assert verdict == (
-        "1 regression, 1 speed-up; worst: loops.HeavyJumpLoop.time_loop(n=1000) 5.00× slower "
-        "at bbbbbbbb in cascade/runtime/resolvers.py:ArgumentResolver.resolve"
+        "1 culprit commit with regressions; worst: bbbbbbbb (wall time 5.00× slower "
+        "(confirmed side by side)) in cascade/runtime/resolvers.py:ArgumentResolver.resolve"
     )
-    assert "1 speed-up" in verdict and text.index("Regressions (1)") < text.index("Speed-ups (1)")
+    # The short list of culprit commits leads; the call-count speed-up is work, not a cost.
+    assert (
+        text.index("Culprit commits (1)")
+        < text.index("Regressions (1)")
+        < text.index("Speed-ups (0)")
+        < text.index("Changes in work: call counts only (1)")
+    )
     # Every string from the blame file is escaped, in every page we wrote.
     everything = _texts(report)
     assert "<script" not in everything and "alert(1)</" not in everything
@@ -228,7 +234,7 @@ def test_machines_get_their_own_sections_and_page_names(tmp_path: Path) -> None:
     index = publisher.publish_report(tmp_path, tmp_path / "html", SiteInfo())
     text = index.read_text()
     assert "Machine alpha</h2>" in text and "Machine beta</h2>" in text
-    assert "2 regressions; worst:" in text
+    assert "2 culprit commits with regressions; worst:" in text
     pages = sorted(p.name for p in index.parent.glob("*.html"))
     assert pages == [
         "beta-r1-heavy_jump_loop-n1000.html",
@@ -504,7 +510,7 @@ def test_browser_walks_from_asv_to_a_culprit_picture(
         link.click()
         wait.until(ec.url_contains("/cascade-bench/index.html"))
         verdict = driver.find_element(By.ID, "verdict").text
-        assert f"5.00× slower at {culprit}" in verdict
+        assert f"worst: {culprit} (wall time 5.00× slower" in verdict
         assert "ArgumentResolver.resolve" in verdict
         driver.save_screenshot(str(ARTIFACTS / "report-index.png"))
 

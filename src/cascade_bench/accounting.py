@@ -56,7 +56,7 @@ def series_summary(
     """Steps found and explained in one series, and every pair left unresolved."""
     here = (key.benchmark, key.params)
     explained = {f.culprit.hash for f in findings if f.series == here and
-                 (f.signal == "calls" or f.confirmed)}  # fmt: skip
+                 (f.signal != "time" or f.confirmed)}  # fmt: skip
     noise = {f.culprit.hash for f in dismissed if f.series == here}
     steps = [q for q in questions if q.kind == "step"]
     unresolved, done = [], 0

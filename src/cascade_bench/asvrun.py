@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from .asvconf import Suite
+from .steps import SeriesKey
 from .suite import SuiteError
 
 
@@ -37,3 +40,16 @@ def run_commits(
     if proc.returncode not in (0, 2):
         lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
         raise SuiteError(f"asv run failed: {lines[-1] if lines else proc.returncode}")
+
+
+def benchmark_classes(suite: Suite, bench_regex: str) -> list[str]:
+    """Benchmark classes with a benchmark ``bench_regex`` selects, from the list asv
+    wrote when it last discovered the suite (``results/benchmarks.json``)."""
+    try:
+        names = json.loads((suite.results_dir / "benchmarks.json").read_text())
+    except (OSError, ValueError):
+        return []
+    pattern = re.compile(bench_regex)
+    return sorted(
+        {SeriesKey(n, ()).benchmark_class for n in names if n.count(".") >= 2 and pattern.search(n)}
+    )

@@ -42,6 +42,7 @@ from .findings import (
     Finding,
     FunctionDiff,
     Pair,
+    group_by_culprit,
 )
 from .history import History
 from .locate import Question
@@ -49,6 +50,7 @@ from .steps import DEFAULT_SERIES, SeriesKey, Step, beyond, build_series, thresh
 from .suite import SuiteError
 
 Samples = tuple[list[float], dict]  # asv's recorded samples and stats of one commit
+UNITS = {"time": "seconds", "calls": "calls/iteration", "instructions": "instructions/iteration"}
 
 
 @dataclass
@@ -237,8 +239,11 @@ class Blamer:
 
     # -- 4. attribute -----------------------------------------------------
     def attribute(self, finding: Finding, key: SeriesKey, pair: Pair) -> Finding:
-        """``finding`` with the function diff of the two commits' stored profiles."""
-        workload, n = key.workload, key.n
+        """``finding`` with the function diff of the two commits' stored profiles:
+        ranked by bytecodes (deterministic) where they are stored, by calls for a
+        call-count step; functions the culprit commit edited are marked."""
+        workload = key.workload
+        n = key.n if key.signal != "instructions" else max(suite.profiled_sizes())
         if workload is None or n is None:
             return replace(finding, notes=["not a Cascade workload"])
         root = suite.profile_store().root_for(self.suite.conf_dir)
@@ -254,7 +259,7 @@ class Blamer:
                 self.built.add(commit)
                 paths[role] = profiles.stored_path(root, self.opts.machine, commit, workload, n)
         before, after = profiles.load(paths["parent"]), profiles.load(paths["culprit"])
-        changes, notes = funcdiff.diff(before, after, n, key.signal)
+        changes, notes = funcdiff.diff(before, after, n, key.signal, limit=1_000_000)
         functions = [
             FunctionDiff(
                 file=c.key[0],
@@ -269,6 +274,13 @@ class Blamer:
             )
             for c in changes
         ]
+        codes = [profiles.load_bytecodes(paths[r]) for r in ("parent", "culprit")]
+        if key.signal != "calls" and codes[0] is not None and codes[1] is not None:
+            functions = funcdiff.rank_by_bytecodes(functions, codes[0], codes[1])
+        else:
+            functions = funcdiff.top(functions)
+        edited = self.history.edited(*pair)
+        functions = [replace(f, edited=(f.file, f.function) in edited) for f in functions]
         conf_dir = self.suite.conf_dir
         rel = {
             r: str(p.relative_to(conf_dir)) if p.is_relative_to(conf_dir) else str(p)
@@ -295,7 +307,7 @@ class Blamer:
             and q.step is not None
             and (self.in_range is None or q.right in self.in_range)
         ]
-        located += self._timing_behind_calls(located)
+        located += self._timing_behind_exact(located)
         findings, dismissed = self._judge(located)
         return self._store(findings, dismissed, self._series_summaries(final, findings, dismissed))
 
@@ -316,10 +328,11 @@ class Blamer:
             before, after = self.value(key, base), self.value(key, head)
             if not (isinstance(before, float) and isinstance(after, float)) or before == after:
                 continue
-            if key.signal == "calls" and not beyond(before, after, self.threshold(key)):
+            if key.exact and not beyond(before, after, self.threshold(key)):
                 continue
             located.append(Located(Step(key, base, head, before, after), pair,
                                    Bisect(gap=1, built=0)))  # fmt: skip
+        located += [loc for loc in self._timing_behind_exact(located) if loc.step.series in keys]
         findings, _ = self._judge(located, confirm=False)
         return self._store(findings, [], [])
 
@@ -340,7 +353,7 @@ class Blamer:
         for loc in located:
             finding = self.finding(loc)
             if finding.confirmed is False and loc.derived:
-                continue  # timing did not follow the call-count step: nothing to report
+                continue  # timing did not follow the exact step: nothing to report
             if finding.confirmed is False:
                 (dismissed if confirm else []).append(finding)
             else:
@@ -361,6 +374,7 @@ class Blamer:
             },
             series=series,
             gaps=accounting.gap_summaries(findings),
+            culprits=group_by_culprit(findings),
         )
 
     def _measured_per_series(self) -> dict[SeriesKey, list[int]]:
@@ -405,28 +419,46 @@ class Blamer:
             if self.blameable(key)
         ]
 
-    def _timing_behind_calls(self, located: list[Located]) -> list[Located]:
-        """Timing candidates at every exact call-count step.
-
-        One noisy sample per commit can hide a real timing step from the Potts fit
-        (a step right after the first measured commit is never found); an exact
-        change in the work is reason enough to time parent and culprit side by side."""
-        timed = {(loc.step.series.timing(), loc.pair.culprit) for loc in located
-                 if loc.step.series.signal == "time"}  # fmt: skip
+    def _timing_behind_exact(self, located: list[Located]) -> list[Located]:
+        """Timing checks behind exact steps: where instructions stepped (to say what
+        the step costs in wall time), and where call counts stepped in a workload
+        with no instruction series (valgrind missing). One noisy sample per commit
+        can hide a timing step from the Potts fit; an exact change is reason enough
+        to time parent and culprit side by side."""
+        timed = {(loc.step.series, loc.pair) for loc in located if loc.step.series.signal == "time"}
         extra = []
         for loc in located:
-            if loc.step.series.signal != "calls":
+            key = loc.step.series
+            if key.signal == "calls" and self._has_instructions(key, loc.pair):
+                continue  # the instructions say what it costs
+            if not key.exact:
                 continue
-            timing = loc.step.series.timing()
-            before, after = (self.value(timing, c) for c in loc.pair)
-            if (timing, loc.pair.culprit) in timed:
-                continue
-            if not (isinstance(before, float) and isinstance(after, float)):
-                continue
-            timed.add((timing, loc.pair.culprit))
-            step = Step(timing, *loc.pair, before, after)
-            extra.append(Located(step, loc.pair, replace(loc.bisect, built=0), derived=True))
+            for timing in self._timing_keys(key):
+                before, after = (self.value(timing, c) for c in loc.pair)
+                if (timing, loc.pair) in timed:
+                    continue
+                if not (isinstance(before, float) and isinstance(after, float)):
+                    continue
+                timed.add((timing, loc.pair))
+                step = Step(timing, *loc.pair, before, after)
+                extra.append(Located(step, loc.pair, replace(loc.bisect, built=0), derived=True))
         return extra
+
+    def _timing_keys(self, key: SeriesKey) -> list[SeriesKey]:
+        """Wall-time series of the same workload: all its sizes behind an instruction
+        step (its own sizes differ), the same size behind a call-count step."""
+        if key.signal == "calls":
+            return [key.timing()]
+        wanted = key.timing().benchmark
+        return sorted({SeriesKey(b, p) for (b, p, _) in self.values if b == wanted},
+                      key=lambda k: k.params)  # fmt: skip
+
+    def _has_instructions(self, key: SeriesKey, pair: Pair) -> bool:
+        bench = f"instructions.{key.benchmark_class}.track_instructions_per_iteration"
+        return any(
+            b == bench and c in pair and isinstance(v, float)
+            for (b, _, c), v in self.values.items()
+        )
 
     def finding(self, loc: Located) -> Finding:
         step, pair, key = loc.step, loc.pair, loc.step.series
@@ -445,7 +477,7 @@ class Blamer:
             benchmark=key.benchmark,
             params=self.param_names(key),
             workload=key.workload,
-            unit="calls/iteration" if key.signal == "calls" else "seconds",
+            unit=UNITS[key.signal],
             before=before,
             after=after,
             ratio=after / before if before > 0 else 1.0,

@@ -44,7 +44,7 @@ from .suite import SuiteError
 
 VERSION = 1
 KINDS = ("regression", "speedup")
-SIGNALS = ("time", "calls")
+SIGNALS = ("time", "calls", "instructions")
 _HASH = re.compile(r"^[0-9a-f]{7,64}$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")  # filename- and URL-safe
 
@@ -116,6 +116,11 @@ class FunctionDiff:
     primitive_calls: Costs
     own: Costs
     cumulative: Costs
+    # Bytecodes per iteration, stdlib callees charged to their Cascade caller
+    # (deterministic), and this function's share of the whole bytecode change.
+    bytecodes: Costs | None = None
+    share: float | None = None
+    edited: bool = False  # the culprit commit changed this function's source
 
     @property
     def label(self) -> str:
@@ -155,9 +160,88 @@ class Finding:
 
     @property
     def counts(self) -> bool:
-        """Fails a run: an exact call-count regression, or a timing regression
-        confirmed side by side."""
-        return self.kind == "regression" and (self.signal == "calls" or bool(self.confirmed))
+        """Fails a run: an instruction-count regression (deterministic cost), or a
+        timing regression confirmed side by side. A call-count step alone is a
+        change in work, not a cost: it never fails a run."""
+        if self.kind != "regression":
+            return False
+        return self.signal == "instructions" or (self.signal == "time" and bool(self.confirmed))
+
+    @property
+    def cost(self) -> float:
+        """How far the step moved its series, as |log(ratio)|: what ranks culprits."""
+        return abs(math.log(self.ratio)) if self.ratio > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Culprit:
+    """One commit and everything it moved: the list a person acts on.
+
+    ``kind``: ``regression`` (instructions or confirmed wall time went up),
+    ``speedup`` (went down), or ``work`` (only call counts moved: no cost seen)."""
+
+    commit: Commit
+    parent: Commit
+    kind: str
+    instructions: float | None  # the largest instruction ratio (farthest from 1)
+    wall: float | None  # the largest wall-time ratio confirmed side by side
+    findings: list[str] = field(default_factory=list)  # ids, largest step first
+    series: list[str] = field(default_factory=list)  # "benchmark(params)" moved
+    functions: list[FunctionDiff] = field(default_factory=list)  # of the costliest finding
+    note: str | None = None  # e.g. how much of the wall time the instructions explain
+
+    @property
+    def cost(self) -> float:
+        return max((abs(math.log(r)) for r in (self.instructions, self.wall) if r), default=0.0)
+
+
+OUTSIDE_INTERPRETER = (
+    "most of the cost is outside the interpreter: threads, event-loop turns, system calls"
+)
+
+
+def group_by_culprit(findings: list[Finding]) -> list[Culprit]:
+    """One entry per culprit commit, ranked: regressions by cost, then speed-ups
+    by cost, then commits that only changed the work (call counts)."""
+    by_commit: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_commit.setdefault(f.culprit.hash, []).append(f)
+    out = []
+    for fs in by_commit.values():
+        fs = sorted(fs, key=lambda f: -f.cost)
+        instr = [f for f in fs if f.signal == "instructions"]
+        wall = [f for f in fs if f.signal == "time" and f.confirmed]
+        costly = instr + wall
+        worst_instr = max(instr, key=lambda f: f.cost, default=None)
+        worst_wall = max(wall, key=lambda f: f.cost, default=None)
+        if costly:
+            lead = max(costly, key=lambda f: f.cost)
+            kind = lead.kind
+        else:
+            lead, kind = fs[0], "work"
+        note = None
+        if worst_wall is not None and worst_wall.kind == "regression":
+            i = worst_instr.ratio if worst_instr is not None else 1.0
+            share = math.log(i) / math.log(worst_wall.ratio) if worst_wall.ratio > 1 else 1.0
+            if share < 0.5:
+                note = (f"wall time {worst_wall.ratio:.2f}×, instructions {i:.2f}×: "
+                        f"{OUTSIDE_INTERPRETER}")  # fmt: skip
+        with_functions = next((f for f in [lead, *fs] if f.functions), lead)
+        out.append(
+            Culprit(
+                commit=lead.culprit,
+                parent=lead.parent,
+                kind=kind,
+                instructions=worst_instr.ratio if worst_instr else None,
+                wall=worst_wall.ratio if worst_wall else None,
+                findings=[f.id for f in fs],
+                series=sorted({f"{f.benchmark}({', '.join(f.params.values())})" for f in fs}),
+                functions=with_functions.functions,
+                note=note,
+            )
+        )
+    order = {"regression": 0, "speedup": 1, "work": 2}
+    return sorted(out, key=lambda c: (order.get(c.kind, 3), -c.cost, c.commit.date))
 
 
 @dataclass(frozen=True)
@@ -205,6 +289,7 @@ class Blame:
     options: dict[str, Any] = field(default_factory=dict)
     series: list[SeriesSummary] = field(default_factory=list)
     gaps: list[GapSummary] = field(default_factory=list)
+    culprits: list[Culprit] = field(default_factory=list)  # group_by_culprit(findings)
     version: int = VERSION
 
     @property
@@ -287,6 +372,10 @@ def _load(cls: Any, d: dict, where: str) -> Any:
         if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
             hint, optional = next(a for a in args if a is not type(None)), True
         origin = typing.get_origin(hint)
+        if optional and d.get(name) is None and origin is not list:
+            if f.default is MISSING and f.default_factory is MISSING:
+                kw[name] = None
+            continue
         if hint == Costs:
             kw[name] = _costs(d, name, where)
         elif origin is list:
@@ -356,8 +445,9 @@ def parse_blame(data: Any) -> Blame:
             for key in ("findings", "dismissed")
             if isinstance(d.get(key), list)
         }
-        rest = _load(Blame, {**d, "findings": [], "dismissed": []}, "top level")
+        rest = _load(Blame, {**d, "findings": [], "dismissed": [], "culprits": []}, "top level")
         blame = replace(rest, **lists)
+        blame = replace(blame, culprits=group_by_culprit(blame.findings))
     except _Bad as exc:
         raise SuiteError(str(exc)) from None
     ids = [f.id for f in blame.findings]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pstats
 from dataclasses import dataclass
 
-from .profiles import FuncCost, FuncKey, is_cascade, per_iteration
+from .findings import FunctionDiff
+from .profiles import Bytecodes, FuncCost, FuncKey, is_cascade, per_iteration
 
 ZERO = FuncCost(0.0, 0.0, 0.0, 0.0)
 EVENT_LOOP_TURN = ("asyncio/base_events.py", "_run_once")
@@ -70,3 +71,52 @@ def _notes(b: dict[FuncKey, FuncCost], a: dict[FuncKey, FuncCost]) -> list[str]:
         if abs(delta) >= 0.01:
             notes.append(f"{delta:+.2f} {what} per iteration ({key[0]}:{key[1]})")
     return notes
+
+
+def rank_by_bytecodes(
+    functions: list[FunctionDiff], before: Bytecodes, after: Bytecodes, limit: int = 10
+) -> list[FunctionDiff]:
+    """The function table ordered by each Cascade function's share of the change in
+    bytecodes executed per iteration (stdlib callees charged to their Cascade
+    caller): deterministic, unlike own time. cProfile's columns are kept where the
+    function has them; stdlib functions that no Cascade function called (the event
+    loop) follow, by their own change."""
+    total = sum(a for a, _ in after.values()) - sum(b for b, _ in before.values())
+    by_key = {(f.file, f.function): f for f in functions}
+    rows = []
+    for key in set(before) | set(after):
+        (own_b, charged_b), (own_a, charged_a) = before.get(key, (0, 0)), after.get(key, (0, 0))
+        cascade = is_cascade(key)
+        delta = charged_a - charged_b if cascade else own_a - own_b
+        if abs(delta) < 0.005:
+            continue
+        known = by_key.get(key) or _bare(by_key, key)
+        pairs = (known.calls, known.primitive_calls, known.own, known.cumulative) if known else (
+            (0.0, 0.0),) * 4  # fmt: skip
+        rows.append(
+            FunctionDiff(
+                file=key[0],
+                function=key[1],
+                cascade=cascade,
+                calls=pairs[0],
+                primitive_calls=pairs[1],
+                own=pairs[2],
+                cumulative=pairs[3],
+                bytecodes=(charged_b, charged_a) if cascade else (own_b, own_a),
+                share=delta / total if total else None,
+            )
+        )
+    rows.sort(key=lambda f: (not f.cascade, -abs(f.bytecodes[1] - f.bytecodes[0]), f.label))
+    return top(rows, limit)
+
+
+def top(functions: list[FunctionDiff], limit: int = 10) -> list[FunctionDiff]:
+    """The first ``limit`` rows of an already ranked table, Cascade's functions first."""
+    cascade = [f for f in functions if f.cascade][:limit]
+    return cascade + [f for f in functions if not f.cascade][: max(0, limit - len(cascade))]
+
+
+def _bare(by_key: dict[tuple[str, str], FunctionDiff], key: tuple[str, str]) -> FunctionDiff | None:
+    """cProfile names a function without its class; match on the last name part."""
+    name = key[1].rsplit(".", 1)[-1]
+    return by_key.get((key[0], name))

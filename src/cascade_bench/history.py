@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from functools import cache, cached_property
 
 from .asvconf import Suite
@@ -48,6 +49,40 @@ class History:
         return [commit]
 
     @cache  # noqa: B019 - one History per command; commits never change
+    def edited(self, parent: str, culprit: str) -> frozenset[tuple[str, str]]:
+        """(file, qualified function) whose source changed from ``parent`` to
+        ``culprit``: the diff's hunks mapped onto function line ranges, on both sides."""
+        diff = self.suite.git("diff", "-U0", "--no-renames", parent, culprit, "--", "*.py")
+        out: set[tuple[str, str]] = set()
+        old_path = new_path = None
+        old_lines: set[int] = set()
+        new_lines: set[int] = set()
+
+        def flush() -> None:
+            for commit, path, lines in ((parent, old_path, old_lines),
+                                        (culprit, new_path, new_lines)):  # fmt: skip
+                short = package_file(path) if path else None
+                if short and lines:
+                    source = self.suite.git("show", f"{commit}:{path}")
+                    out.update((short, q) for q in _touched(source, lines))
+
+        for line in diff.splitlines():
+            if line.startswith("diff --git"):
+                flush()
+                old_path = new_path = None
+                old_lines, new_lines = set(), set()
+            elif line.startswith("--- "):
+                old_path = None if line.endswith("/dev/null") else line[6:]
+            elif line.startswith("+++ "):
+                new_path = None if line.endswith("/dev/null") else line[6:]
+            elif m := _HUNK.match(line):
+                a, b, c, d = (int(x) if x is not None else 1 for x in m.groups())
+                old_lines.update(range(a, a + b))
+                new_lines.update(range(c, c + d))
+        flush()
+        return frozenset(out)
+
+    @cache  # noqa: B019 - one History per command; commits never change
     def commit(self, commit: str) -> Commit:
         """Hash, subject, author and author date (ISO 8601) of ``commit``."""
         out = self.suite.git("show", "-s", "--format=%H%x00%s%x00%an%x00%aI", commit)
@@ -70,6 +105,45 @@ class History:
         except (SyntaxError, SuiteError):
             return name
         return _qualname(tree, line, name) or name
+
+
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+def package_file(path: str) -> str | None:
+    """``packages/x/src/cascade/a.py`` -> ``cascade/a.py`` (as profiles name files)."""
+    parts = path.split("/")
+    for i in range(len(parts) - 1):
+        if parts[i] == "src" and parts[i + 1] == "cascade":
+            return "/".join(parts[i + 1 :])
+    return path if path.startswith("cascade/") else None
+
+
+def _function_spans(tree: ast.AST, prefix: str = "") -> list[tuple[int, int, str]]:
+    """(first line, last line, qualified name) of every function, outer ones first."""
+    spans = []
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.ClassDef):
+            spans += _function_spans(node, f"{prefix}{node.name}.")
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            spans.append((first, node.end_lineno or node.lineno, prefix + node.name))
+            spans += _function_spans(node, f"{prefix}{node.name}.<locals>.")
+    return spans
+
+
+def _touched(source: str, lines: set[int]) -> set[str]:
+    """Innermost functions of ``source`` holding any of ``lines``."""
+    try:
+        spans = _function_spans(ast.parse(source))
+    except SyntaxError:
+        return set()
+    out = set()
+    for line in lines:
+        inside = [s for s in spans if s[0] <= line <= s[1]]
+        if inside:
+            out.add(min(inside, key=lambda s: s[1] - s[0])[2])
+    return out
 
 
 def _qualname(tree: ast.AST, line: int, name: str, prefix: str = "") -> str | None:

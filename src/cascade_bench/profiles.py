@@ -84,6 +84,23 @@ def load(path: Path) -> pstats.Stats:
         raise SuiteError(str(exc).splitlines()[0]) from None
 
 
+Bytecodes = dict[FuncKey, tuple[float, float]]  # (file, qualname) -> (own, charged)
+
+
+def load_bytecodes(profile: Path) -> Bytecodes | None:
+    """Bytecodes per function per iteration stored beside ``profile``; None if absent
+    (older results) or unreadable (a corrupt file is not worth failing for)."""
+    store = suite.profile_store()
+    path = store.bytecodes_path(profile)
+    if not path.is_file():
+        return None
+    try:
+        doc = store.load_json_gz(path)
+        return {(f, q): (float(o), float(c)) for f, q, _line, o, c in doc["functions"].values()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def load_raw(path: Path) -> pstats.Stats:
     """An uncompressed ``.prof`` as cProfile and snakeviz write it."""
     try:

@@ -15,7 +15,13 @@ from .results import FAILED, SKIPPED, Point
 
 # The series blame looks at by default: wall time, and the exact call counts. asv
 # matches --bench against "name(params)" too, hence the optional parameter part.
-DEFAULT_SERIES = r"^(loops\..*\.time_loop|calls\..*\.track_calls_per_iteration)(\(.*\))?$"
+DEFAULT_SERIES = (
+    r"^(loops\..*\.time_loop|calls\..*\.track_calls_per_iteration"
+    r"|instructions\..*\.track_instructions_per_iteration)(\(.*\))?$"
+)
+# What each benchmark module measures: wall time, cProfile calls, valgrind instructions.
+SIGNAL_OF_MODULE = {"loops": "time", "calls": "calls", "instructions": "instructions"}
+EXACT_SIGNALS = ("calls", "instructions")  # deterministic: compared commit to commit
 DEFAULT_THRESHOLD = 0.05  # asv's own default for regressions_thresholds
 
 
@@ -46,7 +52,13 @@ class SeriesKey:
 
     @property
     def signal(self) -> str:
-        return "calls" if self.benchmark.split(".")[-1].startswith("track_") else "time"
+        """``time``, ``calls`` or ``instructions``."""
+        return SIGNAL_OF_MODULE.get(self.module, "time")
+
+    @property
+    def exact(self) -> bool:
+        """Deterministic: every change beyond the threshold is a step, no noise to fit."""
+        return self.signal in EXACT_SIGNALS
 
     @property
     def n(self) -> int | None:
@@ -66,7 +78,7 @@ class SeriesKey:
         return f"{self.benchmark}({', '.join(self.params)})" if self.params else self.benchmark
 
     @staticmethod
-    def classes_regex(classes: list[str], modules: str = "loops|calls") -> str:
+    def classes_regex(classes: list[str], modules: str = "loops|calls|instructions") -> str:
         """asv's ``--bench`` for every benchmark of these classes in ``modules``."""
         return rf"^({modules})\.({'|'.join(map(re.escape, sorted(classes)))})\."
 
@@ -131,7 +143,7 @@ def find_steps(
     y = [v if isinstance(v, float) else None for _, v in values]
     if sum(v is not None for v in y) < 2:
         return []
-    if key.signal == "calls":
+    if key.exact:
         return _exact_steps(key, values, threshold)
     segments = detect_steps(y)
     steps = []

@@ -53,6 +53,11 @@ def eras() -> ModuleType:
     return _benchmark_module("_eras")
 
 
+def profiled_sizes() -> list[int]:
+    """The loop sizes profiled for every workload (``benchmarks/loops.py``)."""
+    return list(_benchmark_module("loops").SIZES)
+
+
 def workload_of(module: str, cls: str) -> str | None:
     """The workload benchmark class ``module.cls`` measures (None: not a Cascade workload).
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from . import fmt
-from .findings import Blame, Finding, FunctionDiff
+from .findings import Blame, Culprit, Finding, FunctionDiff
+
+KIND_WORDS = {
+    "regression": "REGRESSION",
+    "speedup": "speed-up",
+    "work": "work changed (call counts only)",
+}
 
 
 def step_text(f: Finding) -> str:
@@ -16,8 +22,10 @@ def step_text(f: Finding) -> str:
 
 def evidence(f: Finding) -> str:
     """Why the step is believed: exact counts, or the side-by-side verdict."""
+    if f.signal == "instructions":
+        return "exact instruction-count step"
     if f.signal == "calls":
-        return "exact call-count step"
+        return "exact call-count step (a change in work, not a cost)"
     c = f.confirmation
     rounds = len(c.culprit_rounds) if c else 0
     if f.confirmed and rounds:
@@ -30,36 +38,73 @@ def evidence(f: Finding) -> str:
 
 
 def function_row(fn: FunctionDiff) -> str:
+    share = f"{fn.share:+.0%} of the change  " if fn.share is not None else ""
+    codes = (
+        f"bytecodes {fmt.count(fn.bytecodes[0])}→{fmt.count(fn.bytecodes[1])}  "
+        if fn.bytecodes
+        else ""
+    )
     return (
-        f"{fn.label}  calls {fn.calls[0]:.2f}→{fn.calls[1]:.2f}  "
+        f"{fn.label}{'  [edited in this commit]' if fn.edited else ''}  {share}{codes}"
+        f"calls {fn.calls[0]:.2f}→{fn.calls[1]:.2f}  "
         f"own {fmt.time(fn.own[0])}→{fmt.time(fn.own[1])}  "
         f"cum {fmt.time(fn.cumulative[0])}→{fmt.time(fn.cumulative[1])}"
     )
 
 
+def cost_text(c: Culprit) -> str:
+    """``instructions 1.52×, wall time 1.61× (confirmed)``."""
+    parts = []
+    if c.instructions is not None:
+        parts.append(f"instructions {fmt.factor(c.instructions)} "
+                     f"{'more' if c.instructions >= 1 else 'fewer'}")  # fmt: skip
+    if c.wall is not None:
+        parts.append(f"wall time {fmt.factor(c.wall)} {'slower' if c.wall >= 1 else 'faster'}"
+                     " (confirmed side by side)")  # fmt: skip
+    return ", ".join(parts) or "no cost measured"
+
+
+def culprit_lines(blame: Blame, top: int = 3) -> list[str]:
+    """The short list first: one line per culprit commit, ranked by cost."""
+    out = [f"CULPRIT COMMITS ({len(blame.culprits)})"]
+    for i, c in enumerate(blame.culprits, 1):
+        out.append(
+            f"  {i}. {c.commit.short} {c.commit.subject[:60]!r} ({c.commit.date[:10]}): "
+            f"{KIND_WORDS.get(c.kind, c.kind)}; {cost_text(c)}; {len(c.series)} series"
+        )
+        if c.note:
+            out.append(f"     {c.note}")
+        out.extend(f"     {function_row(fn)}" for fn in c.functions[:top])
+    return out
+
+
 def worst(findings: list[Finding]) -> Finding | None:
-    """The regression to name first: what users feel is wall time, so a timing
-    step outranks a call-count one; then the largest step."""
+    """The regression to name first: what users feel is wall time, so a confirmed
+    timing step outranks an instruction step, which outranks a call-count one."""
     regressions = [f for f in findings if f.kind == "regression"]
-    timing = [f for f in regressions if f.signal == "time"] or regressions
-    return max(timing, key=lambda f: f.ratio, default=None)
+    for signal in ("time", "instructions", "calls"):
+        found = [f for f in regressions if f.signal == signal and (signal != "time" or f.confirmed)]
+        if found:
+            return max(found, key=lambda f: f.ratio)
+    return None
 
 
 def verdict(blame: Blame) -> str:
-    """The first line a person reads: how many regressions, and the worst one."""
-    regs = blame.counted
-    w = worst(regs)
-    if w is None:
+    """The first line a person reads: how many culprit commits cost something, and
+    the costliest one with its function."""
+    bad = [c for c in blame.culprits if c.kind == "regression"]
+    if not bad:
         return "No regression."
-    fn = w.functions[0].label if w.functions else None
+    c = bad[0]  # ranked by cost
+    fn = f", in {c.functions[0].label}" if c.functions else ""
     return (
-        f"{len(regs)} regression(s). Worst: {w.benchmark} ({fmt.params(w.params)}) "
-        f"{step_text(w)} at {w.culprit.short}" + (f", in {fn}" if fn else "")
+        f"{len(bad)} culprit commit(s) with regressions ({len(blame.counted)} series). "
+        f"Worst: {c.commit.short} {c.commit.subject[:50]!r}: {cost_text(c)}{fn}"
     )
 
 
 def terminal(blame: Blame, top: int = 5) -> str:
-    out = []
+    out = [*culprit_lines(blame), ""]
     for kind, title in (("regression", "REGRESSIONS"), ("speedup", "SPEED-UPS")):
         items = [f for f in blame.findings if f.kind == kind]
         out.append(f"{title} ({len(items)})")
@@ -131,6 +176,15 @@ def _series_lines(blame: Blame) -> list[str]:
 
 def markdown(blame: Blame, top: int = 5) -> str:
     lines = [f"**{verdict(blame)}**", ""]
+    if blame.culprits:
+        lines += ["| # | culprit | verdict | cost | top function |", "|---|---|---|---|---|"]
+        for i, c in enumerate(blame.culprits, 1):
+            fn = f"`{c.functions[0].label}`" if c.functions else ""
+            lines.append(
+                f"| {i} | `{c.commit.short}` {c.commit.subject} | {KIND_WORDS.get(c.kind, c.kind)} "
+                f"| {cost_text(c)} | {fn} |"
+            )
+        lines += ["", "<details><summary>Every series that moved</summary>", ""]
     for f in blame.findings:
         lines.append(
             f"- {f.kind}: `{f.benchmark}` ({fmt.params(f.params)}) {step_text(f)} — "
@@ -153,4 +207,6 @@ def markdown(blame: Blame, top: int = 5) -> str:
                 f"`{u.left[:8]}..{u.right[:8]}`: {u.why}"
                 for u in s.unresolved
             )
+    if blame.culprits:
+        lines += ["", "</details>"]
     return "\n".join(lines) + "\n"

@@ -40,6 +40,8 @@ class Features:
     churn_rename: bool = False
     # A slowdown of the Jump loops soon after they are born.
     born_slow: bool = False
+    # A real slowdown of a few percent, without new calls: only instructions see it.
+    subtle_slow: bool = False
 
 
 def _always(_: Features) -> bool:

@@ -42,7 +42,7 @@ class Change:
 
     file: str  # path inside the cascade package, e.g. "runtime/resolvers.py"
     function: str  # qualified name, e.g. "ArgumentResolver.resolve"
-    kind: str  # "slowdown" | "speedup" | "calls"
+    kind: str  # "slowdown" | "speedup" | "calls" | "cost" (more work, same calls)
     workloads: tuple[str, ...]  # workloads whose per-iteration cost/calls change
 
 
@@ -240,6 +240,12 @@ def _history() -> list[_Step]:
     )
     add("gap_c", "Docs: note C", note="Note C: neutral change.")
     add("gap_d", "Docs: note D", note="Note D: neutral change.")
+    add(
+        "subtle_slow",
+        "Checksum the plan (a few percent slower)",
+        {"subtle_slow": True},
+        (change(solver, "cost", jumps),),
+    )
     return steps
 
 

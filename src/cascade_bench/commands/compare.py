@@ -14,6 +14,7 @@ import argparse
 from .. import asvrun, cli_args, summary, verdict
 from ..asvconf import load_suite
 from ..blame import Blamer, Options
+from ..steps import SeriesKey
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -34,8 +35,13 @@ def run(args: argparse.Namespace) -> int:
     bench = load_suite(args.config)
     base, head = bench.resolve_commit(args.base), bench.resolve_commit(args.head)
     machine = bench.machine(args.machine)
-    # Profiles come from the calls benchmarks of the same workloads.
-    asvrun.run_commits(bench, [base, head], f"({args.bench})|^calls\\.", machine, side_by_side)
+    # Wall time side by side (interleaved rounds); the exact signals once each (their
+    # setup_cache would run again every round), the calls benchmarks leaving profiles.
+    asvrun.run_commits(bench, [base, head], f"^(?=loops\\.)(?:{args.bench})", machine, side_by_side)
+    classes = asvrun.benchmark_classes(bench, args.bench)
+    if classes:
+        exact = SeriesKey.classes_regex(classes, "calls|instructions")
+        asvrun.run_commits(bench, [base, head], exact, machine)
     blamer = Blamer(bench, Options(machine=machine, bench_regex=args.bench, build=False))
     blame = blamer.compare(base, head)
     print(summary.terminal(blame, args.top))

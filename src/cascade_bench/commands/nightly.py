@@ -22,7 +22,6 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 from .. import asvrun, cli_args, findings, results, summary
@@ -156,14 +155,13 @@ def _night(bench: Suite, machine: str, args: argparse.Namespace) -> int:
 
 
 def summarize(machine: str, new: list[str], backfilled: list[str], blame: Blame) -> str:
-    regressions = blame.counted
+    bad = [c for c in blame.culprits if c.kind == "regression"]
     if not new:
         head = (
             "## Nightly: nothing new\n\nNo new commits since the last run; nothing was benchmarked."
         )
-    elif regressions:
-        only = summary.markdown(replace(blame, findings=regressions))
-        head = f"## Nightly: {len(regressions)} regression(s) in new commits\n\n{only}"
+    elif bad:
+        head = f"## Nightly: {len(bad)} regression(s) in new commits\n\n{summary.markdown(blame)}"
     else:
         head = "## Nightly: no regression in new commits\n"
     lines = [head, ""]
@@ -172,9 +170,10 @@ def summarize(machine: str, new: list[str], backfilled: list[str], blame: Blame)
                      + ", ".join(f"`{c[:8]}`" for c in new[:20]))  # fmt: skip
     if backfilled:
         lines.append(f"Back-filled {len(backfilled)} older commit(s).")
-    others = [f for f in blame.findings if f not in regressions]
+    others = [c for c in blame.culprits if c.kind != "regression"]
     if others:
-        lines.append(f"Other changes: {len(others)} (speed-ups or unconfirmed timing steps).")
+        lines.append(f"Other culprit commits: {len(others)} (speed-ups, or work changed at no "
+                     "measured cost).")  # fmt: skip
     if blame.dismissed:
         lines.append(f"{len(blame.dismissed)} timing step(s) dismissed as noise.")
     return "\n".join(lines) + "\n"

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import jinja2
 
 from .. import fmt, suite, summary
-from ..findings import Commit, Finding, FunctionDiff, Source
+from ..findings import Commit, Culprit, Finding, FunctionDiff, Source
 from ..summary import step_text
 from . import chart
 
@@ -65,6 +65,10 @@ class FunctionRow:
             "own_ratio": fmt.ratio(*f.own),
             "cumulative": f"{fmt.time(f.cumulative[0])} → {fmt.time(f.cumulative[1])}",
             "cumulative_ratio": fmt.ratio(*f.cumulative),
+            "bytecodes": f"{fmt.count(f.bytecodes[0])} → {fmt.count(f.bytecodes[1])}"
+            if f.bytecodes
+            else "",
+            "share": f"{f.share:+.0%}" if f.share is not None else "",
         }
 
 
@@ -112,8 +116,10 @@ class FindingView:
     @property
     def evidence(self) -> str:
         f = self.f
+        if f.signal == "instructions":
+            return "exact instruction-count step (valgrind: deterministic cost)"
         if f.signal == "calls":
-            return "exact call-count step (cProfile counts are deterministic)"
+            return "exact call-count step (cProfile counts are deterministic): a change in work"
         c = f.confirmation
         detail = ""
         if c is not None and c.parent_median is not None and c.culprit_median is not None:
@@ -137,7 +143,7 @@ class FindingView:
 
     @property
     def evidence_class(self) -> str:
-        if self.f.signal == "calls" or self.f.confirmed:
+        if self.f.signal != "time" or self.f.confirmed:
             return "ok"
         return "warn" if self.f.confirmed is False else "plain"
 
@@ -194,13 +200,38 @@ class FindingView:
 
 
 @dataclass
+class CulpritView:
+    """One culprit commit on the short list, linking to its costliest finding."""
+
+    c: Culprit
+    lead: FindingView | None
+
+    @property
+    def kind(self) -> str:
+        return summary.KIND_WORDS.get(self.c.kind, self.c.kind)
+
+    @property
+    def cost(self) -> str:
+        return summary.cost_text(self.c)
+
+    def rows(self, limit: int = 3) -> list[FunctionRow]:
+        return [FunctionRow(fn, chart.changed(fn)) for fn in self.c.functions[:limit]]
+
+
+@dataclass
 class MachineView:
     machine: str
     path: str
     generated_at: str = ""
     error: str | None = None
+    culprits: list[CulpritView] = field(default_factory=list)
     regressions: list[FindingView] = field(default_factory=list)
     speedups: list[FindingView] = field(default_factory=list)
+    work: list[FindingView] = field(default_factory=list)  # call counts only
+
+    @property
+    def views(self) -> list[FindingView]:
+        return self.regressions + self.speedups + self.work
 
 
 def _worst(views: list[FindingView]) -> FindingView | None:
@@ -209,26 +240,26 @@ def _worst(views: list[FindingView]) -> FindingView | None:
 
 
 def verdict(machines: list[MachineView]) -> str:
-    views = [v for m in machines for v in m.regressions + m.speedups]
-    n_reg = sum(v.f.kind == "regression" for v in views)
-    n_up = len(views) - n_reg
     if not machines:
         return "No attribution yet: run cascade-bench blame, then asv publish again."
-    if not views:
+    culprits = [cv for m in machines for cv in m.culprits]
+    if not culprits:
         if all(m.error for m in machines):
             return "The blame store could not be read (see below)."
         return "No regressions or speed-ups attributed."
-    counts = f"{n_reg} regression{'s' if n_reg != 1 else ''}"
-    if n_up:
-        counts += f", {n_up} speed-up{'s' if n_up != 1 else ''}"
-    worst = _worst(views)
-    if worst is None:
-        return counts + "."
-    text = f"{counts}; worst: {worst.title} {worst.step} at {worst.f.culprit.short}"
-    if len(machines) > 1:
-        text += f" on {worst.machine}"
-    if worst.culprit_function:
-        text += f" in {worst.culprit_function}"
+    bad = [cv for cv in culprits if cv.c.kind == "regression"]
+    ups = [cv for cv in culprits if cv.c.kind == "speedup"]
+    text = f"{len(bad)} culprit commit{'s' if len(bad) != 1 else ''} with regressions"
+    if ups:
+        text += f", {len(ups)} with speed-ups"
+    if not bad:
+        return text + "."
+    worst = max(bad, key=lambda cv: cv.c.cost)
+    text += f"; worst: {worst.c.commit.short} ({worst.cost})"
+    if len(machines) > 1 and worst.lead:
+        text += f" on {worst.lead.machine}"
+    if worst.c.functions:
+        text += f" in {worst.c.functions[0].label}"
     return text
 
 
@@ -307,9 +338,18 @@ def write_report(out_dir: Path, conf_dir: Path, sources: list[Source], site: Sit
                 chart.draw_diff(finding, out_dir / pictures[key])
             view.picture = pictures.get(key)
             _export_profiles(view, conf_dir, out_dir, exported)
-            (mv.regressions if finding.kind == "regression" else mv.speedups).append(view)
+            if finding.signal == "calls":
+                mv.work.append(view)
+            else:
+                (mv.regressions if finding.kind == "regression" else mv.speedups).append(view)
         mv.regressions.sort(key=lambda v: -v.f.ratio)
         mv.speedups.sort(key=lambda v: v.f.ratio)
+        mv.work.sort(key=lambda v: -v.f.cost)
+        by_id = {v.f.id: v for v in mv.views}
+        mv.culprits = [
+            CulpritView(c, next((by_id[i] for i in c.findings if i in by_id), None))
+            for c in src.blame.culprits
+        ]
 
     env = _env()
     shutil.copyfile(TEMPLATES / STYLE, out_dir / STYLE)
@@ -320,7 +360,7 @@ def write_report(out_dir: Path, conf_dir: Path, sources: list[Source], site: Sit
         encoding="utf-8",
     )
     for mv in machines:
-        for view in mv.regressions + mv.speedups:
+        for view in mv.views:
             (out_dir / view.page).write_text(
                 env.get_template("finding.html").render(v=view, **common), encoding="utf-8"
             )

@@ -1,0 +1,160 @@
+"""Instruction counts under valgrind (``benchmarks/_instructions.py``), without asv.
+
+The measurement runs in the test's own interpreter environment against small fake
+workloads (``module:function`` targets) and the Cascade-free floor; valgrind is
+installed by ``.ci/run`` and must be there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from asvtools import PROJECT
+from cascade_bench import suite
+
+instr = suite._benchmark_module("_instructions")
+N = 200
+
+FAKE = """
+def _work():
+    total = 0
+    for i in range(300):
+        total += i * i
+    return total
+
+
+def once(n):
+    for _ in range(n):
+        _work()
+
+
+def twice(n):
+    for _ in range(n):
+        _work()
+        _work()
+
+
+def broken(n):
+    if n > 10:
+        raise ValueError("the loop broke\\nat iteration 11")
+"""
+
+
+@pytest.fixture(scope="module")
+def fake(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, ...]:
+    assert shutil.which("valgrind"), "valgrind is installed by .ci/run"
+    where = tmp_path_factory.mktemp("fake")
+    (where / "fakework.py").write_text(textwrap.dedent(FAKE))
+    return (str(where),)
+
+
+def _per_iteration(outcome) -> float:
+    assert isinstance(outcome, instr.Instructions), outcome
+    return outcome.per_iteration
+
+
+def test_counts_repeat_and_follow_the_work(fake: tuple[str, ...]) -> None:
+    first = _per_iteration(instr.measure("fakework:once", N, extra_path=fake))
+    again = _per_iteration(instr.measure("fakework:once", N, extra_path=fake))
+    double = _per_iteration(instr.measure("fakework:twice", N, extra_path=fake))
+    assert first > 1000, first  # 300 multiply-adds cost thousands of instructions
+    assert abs(again - first) <= 0.001 * first, (first, again)
+    assert 1.9 <= double / first <= 2.1, (first, double)
+
+
+def test_the_floor_is_counted() -> None:
+    outcome = instr.measure(instr.FLOOR, N)
+    # one asyncio loop turn per iteration: thousands of instructions, far from millions
+    assert 1000 < _per_iteration(outcome) < 1_000_000, outcome
+    assert outcome.big > outcome.small > 0
+
+
+def test_a_breaking_workload_fails_in_one_line(fake: tuple[str, ...]) -> None:
+    outcome = instr.measure("fakework:broken", N, extra_path=fake)
+    assert isinstance(outcome, instr.Failed), outcome
+    assert outcome.reason == "ValueError: the loop broke at iteration 11"
+    with pytest.raises(RuntimeError, match="instruction count failed: ValueError"):
+        instr.per_iteration_or_raise({N: outcome}, N)
+
+
+def test_without_valgrind_every_count_is_skipped(
+    fake: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # holds no valgrind
+    for workload in ("fakework:once", instr.FLOOR, "heavy_jump_loop"):
+        outcome = instr.measure(workload, N, extra_path=fake)
+        assert outcome == instr.Skipped("valgrind not installed"), outcome
+    with pytest.raises(NotImplementedError, match=r"^valgrind not installed$"):
+        instr.per_iteration_or_raise({N: outcome}, N)
+
+
+def test_a_shim_interpreter_is_refused(fake: tuple[str, ...], tmp_path: Path) -> None:
+    shim = tmp_path / "python"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    shim.chmod(0o755)
+    outcome = instr.measure("fakework:once", N, python=str(shim), extra_path=fake)
+    assert isinstance(outcome, instr.Failed), outcome
+    assert "not an ELF binary" in outcome.reason and "\n" not in outcome.reason
+    assert instr.interpreter_problem(sys.executable) is None
+
+
+def test_the_child_refuses_another_environment(fake: tuple[str, ...]) -> None:
+    # The parent passes what the child must find; a child in another environment
+    # (here: told to expect another prefix) reports a failure, never a count.
+    child = suite._benchmark_module("_instructions_child")
+    expect = {**child.expectation(), "prefix": "/elsewhere"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks._instructions_child",
+            "fakework:once",
+            "1",
+            json.dumps(expect),
+        ],
+        cwd=PROJECT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT), *fake])},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"failed": f"the child runs in {sys.prefix}, not /elsewhere"}
+
+
+def test_benchmark_classes_without_cascade() -> None:
+    # asv discovers the module in any commit: importing it must not need Cascade.
+    code = textwrap.dedent(
+        """
+        import sys; sys.modules['cascade'] = None
+        import benchmarks.instructions as m
+        for name in ("SimpleCountdown", "HeavyComplexCountdown", "StableComplexLoop",
+                     "VMCountdown", "ExplicitJumpLoop", "HeavyJumpLoop",
+                     "ImperativeCountdown"):
+            cls = getattr(m, name)
+            assert "setup_cache" in vars(cls), name  # asv keys the cache by source line
+            assert cls.track_instructions_per_iteration.unit == "instructions/iteration"
+            assert cls.param_names == ["n"] and cls.params, name
+            assert cls.rounds == 1
+        assert not m.ImperativeCountdown.workload  # the floor is never blamed
+        print("ok")
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
