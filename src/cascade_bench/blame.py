@@ -22,6 +22,7 @@ model (``findings.Blame``).
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import time
@@ -347,8 +348,9 @@ class Blamer:
             for loc in located:
                 if loc.step.series.signal == "time":
                     pairs[loc.pair].append(loc.step.series)
-            for pair, keys in pairs.items():
-                self.confirm_pair(pair, keys)
+            # Costliest first: what --budget leaves untimed is the small stuff.
+            for pair in sorted(pairs, key=lambda pr: -_pair_cost(located, pr)):
+                self.confirm_pair(pair, pairs[pair])
         findings, dismissed = [], []
         for loc in located:
             finding = self.finding(loc)
@@ -501,6 +503,13 @@ class Blamer:
     def param_names(self, key: SeriesKey) -> dict[str, str]:
         names = self._param_names.get(key.benchmark) or [f"p{i}" for i in range(len(key.params))]
         return dict(zip(names, key.params, strict=False))
+
+
+def _pair_cost(located: list[Located], pair: Pair) -> float:
+    """The largest step at ``pair``, instructions first (exact), as |log ratio|."""
+    steps = [loc.step for loc in located if loc.pair == pair]
+    exact = [st for st in steps if st.series.signal == "instructions"] or steps
+    return max((abs(math.log(st.ratio)) for st in exact if 0 < st.ratio < math.inf), default=0.0)
 
 
 def _finding_id(kind: str, key: SeriesKey, culprit: str) -> str:
