@@ -221,11 +221,17 @@ def group_by_culprit(findings: list[Finding]) -> list[Culprit]:
             lead, kind = fs[0], "work"
         note = None
         if worst_wall is not None and worst_wall.kind == "regression":
-            i = worst_instr.ratio if worst_instr is not None else 1.0
-            share = math.log(i) / math.log(worst_wall.ratio) if worst_wall.ratio > 1 else 1.0
-            if share < 0.5:
-                note = (f"wall time {worst_wall.ratio:.2f}×, instructions {i:.2f}×: "
-                        f"{OUTSIDE_INTERPRETER}")  # fmt: skip
+            if worst_instr is None:
+                note = (
+                    f"wall time {worst_wall.ratio:.2f}×, no instruction step (under its "
+                    "threshold, or not measured): the cost may be outside the interpreter"
+                )
+            else:
+                i = worst_instr.ratio
+                share = math.log(i) / math.log(worst_wall.ratio) if worst_wall.ratio > 1 else 1.0
+                if share < 0.5:
+                    note = (f"wall time {worst_wall.ratio:.2f}×, instructions {i:.2f}×: "
+                            f"{OUTSIDE_INTERPRETER}")  # fmt: skip
         with_functions = next((f for f in [lead, *fs] if f.functions), lead)
         out.append(
             Culprit(
