@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import pstats
 import re
 import sys
 import time
@@ -30,6 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 
 from asv.results import Results
 
@@ -72,7 +74,7 @@ class Located:
     step: Step
     pair: Pair
     bisect: Bisect
-    derived: bool = False  # a timing check behind an exact call-count step
+    derived: bool = False  # a timing check behind an exact (instruction or call) step
 
 
 @dataclass
@@ -86,6 +88,8 @@ class Blamer:
     probed: set[str] = field(default_factory=set)  # commits measured to narrow steps
     asked_at: set[tuple[str, str]] = field(default_factory=set)  # (commit, class) measured
     out_of_budget: bool = False
+    _profiles: dict[Path, pstats.Stats] = field(default_factory=dict)
+    _codes: dict[Path, profiles.Bytecodes | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.history = History(self.suite)
@@ -259,8 +263,8 @@ class Blamer:
                 asvrun.run_commits(self.suite, [commit], regex, self.opts.machine)
                 self.built.add(commit)
                 paths[role] = profiles.stored_path(root, self.opts.machine, commit, workload, n)
-        before, after = profiles.load(paths["parent"]), profiles.load(paths["culprit"])
-        changes, notes = funcdiff.diff(before, after, n, key.signal, limit=1_000_000)
+        before, after = self._profile(paths["parent"]), self._profile(paths["culprit"])
+        changes, notes = funcdiff.diff(before, after, n, key.signal)
         functions = [
             FunctionDiff(
                 file=c.key[0],
@@ -275,7 +279,7 @@ class Blamer:
             )
             for c in changes
         ]
-        codes = [profiles.load_bytecodes(paths[r]) for r in ("parent", "culprit")]
+        codes = [self._bytecodes(paths[r]) for r in ("parent", "culprit")]
         if key.signal != "calls" and codes[0] is not None and codes[1] is not None:
             functions = funcdiff.rank_by_bytecodes(functions, codes[0], codes[1])
         else:
@@ -294,6 +298,17 @@ class Blamer:
             profiles=rel,
             calls=CallsChange(before.total_calls / n, after.total_calls / n),
         )
+
+    def _profile(self, path: Path) -> pstats.Stats:
+        """A stored profile, read once: a time and a calls finding of one pair share it."""
+        if path not in self._profiles:
+            self._profiles[path] = profiles.load(path)
+        return self._profiles[path]
+
+    def _bytecodes(self, profile: Path) -> profiles.Bytecodes | None:
+        if profile not in self._codes:
+            self._codes[profile] = profiles.load_bytecodes(profile)
+        return self._codes[profile]
 
     # -- all together -----------------------------------------------------
     def run(self) -> Blame:
@@ -428,10 +443,15 @@ class Blamer:
         can hide a timing step from the Potts fit; an exact change is reason enough
         to time parent and culprit side by side."""
         timed = {(loc.step.series, loc.pair) for loc in located if loc.step.series.signal == "time"}
+        counted = {  # (class, commit) with an instruction count
+            (SeriesKey(b, p).benchmark_class, c)
+            for (b, p, c), v in self.values.items()
+            if isinstance(v, float) and SeriesKey(b, p).signal == "instructions"
+        }
         extra = []
         for loc in located:
             key = loc.step.series
-            if key.signal == "calls" and self._has_instructions(key, loc.pair):
+            if key.signal == "calls" and any((key.benchmark_class, c) in counted for c in loc.pair):
                 continue  # the instructions say what it costs
             if not key.exact:
                 continue
@@ -454,13 +474,6 @@ class Blamer:
         wanted = key.timing().benchmark
         return sorted({SeriesKey(b, p) for (b, p, _) in self.values if b == wanted},
                       key=lambda k: k.params)  # fmt: skip
-
-    def _has_instructions(self, key: SeriesKey, pair: Pair) -> bool:
-        bench = f"instructions.{key.benchmark_class}.track_instructions_per_iteration"
-        return any(
-            b == bench and c in pair and isinstance(v, float)
-            for (b, _, c), v in self.values.items()
-        )
 
     def finding(self, loc: Located) -> Finding:
         step, pair, key = loc.step, loc.pair, loc.step.series

@@ -42,9 +42,10 @@ def _first_lines(stats: pstats.Stats) -> dict[FuncKey, int]:
 
 
 def diff(
-    before: pstats.Stats, after: pstats.Stats, n: int, signal: str, limit: int = 10
+    before: pstats.Stats, after: pstats.Stats, n: int, signal: str
 ) -> tuple[list[FuncChange], list[str]]:
-    """Ranked changes (Cascade's functions first) and notes on runtime frames.
+    """Every change, ranked (Cascade's functions first; ``top`` cuts the table), and
+    notes on runtime frames.
 
     Stdlib frames are not culprits; they are reported as the cost they carry,
     e.g. "+2.00 event-loop turns per iteration"."""
@@ -56,9 +57,7 @@ def diff(
     changes = [c for c in changes if c.growth(signal) > 0 and c.key[0] != "<built-in>"]
     # Ties (equal growth) in name order: the same profiles always give the same table.
     changes.sort(key=lambda c: (not c.cascade, -c.growth(signal), c.key))
-    cascade = [c for c in changes if c.cascade][:limit]
-    others = [c for c in changes if not c.cascade][: max(0, limit - len(cascade))]
-    return cascade + others, _notes(b, a)
+    return changes, _notes(b, a)
 
 
 def _notes(b: dict[FuncKey, FuncCost], a: dict[FuncKey, FuncCost]) -> list[str]:

@@ -93,18 +93,23 @@ class History:
         """``Class.method`` for a profiled function, read from the source at ``commit``.
 
         cProfile records only the bare function name and its first line."""
-        paths = [
-            p
-            for p in self.suite.git("ls-tree", "-r", "--name-only", commit).split()
-            if p == file or p.endswith("/" + file)
-        ]
+        tree = self._tree(commit, file)
+        return (_qualname(tree, line, name) if tree else None) or name
+
+    @cache  # noqa: B019 - one History per command; commits never change
+    def _files(self, commit: str) -> tuple[str, ...]:
+        return tuple(self.suite.git("ls-tree", "-r", "--name-only", commit).split())
+
+    @cache  # noqa: B019 - one History per command; commits never change
+    def _tree(self, commit: str, file: str) -> ast.AST | None:
+        """The parsed source of ``file`` (as profiles name it) at ``commit``, if unique."""
+        paths = [p for p in self._files(commit) if p == file or p.endswith("/" + file)]
         if len(paths) != 1:
-            return name
+            return None
         try:
-            tree = ast.parse(self.suite.git("show", f"{commit}:{paths[0]}"))
+            return ast.parse(self.suite.git("show", f"{commit}:{paths[0]}"))
         except (SyntaxError, SuiteError):
-            return name
-        return _qualname(tree, line, name) or name
+            return None
 
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
