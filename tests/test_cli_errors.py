@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from asvtools import PROJECT
+from cascade_bench import cli
 from standin.repo import StandinRepo
 
 
@@ -71,3 +72,37 @@ def test_missing_config(tmp_path: Path) -> None:
 
 def test_unknown_workload(conf_dir: Path) -> None:
     _one_line_error(_cli(conf_dir, "profile", "no_such_loop"), "unknown workload")
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["blame", "--no-build", "--bench", "(("], "not a regular expression"),
+        (["blame", "--no-build", "--top", "-1"], "--top -1"),
+        (["blame", "--budget", "inf"], "--budget inf"),
+        (["blame", "--rounds", "5"], "--rounds 5"),
+        (["nightly", "--backfill-budget", "nan"], "--backfill-budget nan"),
+        (["profile", "vm_countdown", "-n", "0"], "-n 0"),
+        (["compare", "HEAD~1", "HEAD", "--bench", "[x"], "not a regular expression"),
+    ],
+)
+def test_bad_options_are_one_line_errors(conf_dir: Path, args: list[str], needle: str) -> None:
+    _one_line_error(_cli(conf_dir, *args), needle)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [PermissionError(13, "Permission denied", "/out/blame.md"), RuntimeError("boom\nsecond line")],
+)
+def test_the_cli_boundary_turns_any_failure_into_one_line_and_exit_2(
+    error: Exception, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    def fail(_args):
+        raise error
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    parser._subparsers._group_actions[0].choices["blame"].set_defaults(func=fail)
+    assert cli.main(["blame", "--no-build"]) == 2  # never 1: that means "regressions"
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("cascade-bench blame: error:"), err

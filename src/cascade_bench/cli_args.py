@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
+import re
 
 from .steps import DEFAULT_SERIES
+from .suite import SuiteError
 from .verdict import CONFIRM_ROUNDS
 
 
@@ -29,7 +32,8 @@ def add_rounds(p: argparse.ArgumentParser) -> None:
         "--rounds",
         type=int,
         default=CONFIRM_ROUNDS,
-        help="interleaved rounds when timing side by side (at least 3: the rounds must separate)",
+        help="interleaved rounds when timing side by side (at least 6: fewer separate by "
+        "chance more than 1 %% of the time)",
     )
 
 
@@ -39,3 +43,21 @@ def add_top(p: argparse.ArgumentParser, default: int = 5) -> None:
 
 def add_markdown(p: argparse.ArgumentParser) -> None:
     p.add_argument("--markdown", help="also write a Markdown summary here")
+
+
+def check(args: argparse.Namespace) -> None:
+    """Options every command shares, checked before any work: a one-line error."""
+    if getattr(args, "bench", None) is not None:
+        try:
+            re.compile(args.bench)
+        except re.error as exc:
+            raise SuiteError(f"--bench {args.bench!r}: not a regular expression ({exc})") from None
+    for name in ("top", "n"):
+        value = getattr(args, name, None)
+        if value is not None and value <= 0:
+            raise SuiteError(f"-{'-' if len(name) > 1 else ''}{name} {value}: must be positive")
+    for name in ("budget", "backfill_budget"):
+        value = getattr(args, name, None)
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            flag = "--" + name.replace("_", "-")
+            raise SuiteError(f"{flag} {value}: expected a finite number of seconds >= 0")

@@ -16,14 +16,19 @@ from asv import _stats
 from .suite import SuiteError
 
 CONFIRM_ROUNDS = 8
+# Fewest rounds whose chance separation, (R + 1) / C(2R, R), is under 1 % (R=6: 0.76 %;
+# R=3 would separate by chance 20 % of the time).
+MIN_ROUNDS = 6
 # Fixed samples per round, so recorded samples split back into their rounds.
 SAMPLES_PER_ROUND = 3
 
 
 def side_by_side_args(rounds: int) -> tuple[str, ...]:
     """``asv run`` options of a side-by-side run whose samples verdict() can read."""
-    if rounds < 3:
-        raise SuiteError(f"--rounds {rounds}: at least 3 (the rounds must separate)")
+    if rounds < MIN_ROUNDS:
+        raise SuiteError(
+            f"--rounds {rounds}: at least {MIN_ROUNDS} (fewer rounds separate by chance too often)"
+        )
     return (
         "--record-samples", "--interleave-rounds",
         "-a", f"rounds={rounds}", "-a", f"repeat={SAMPLES_PER_ROUND}",

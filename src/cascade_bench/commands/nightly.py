@@ -102,8 +102,6 @@ def _pull(suite: Suite) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.backfill_budget < 0:
-        raise SuiteError("--backfill-budget must be >= 0 seconds")
     bench = load_suite(args.config)
     machine = bench.machine(args.machine)
     with night_lock(bench.conf_dir):

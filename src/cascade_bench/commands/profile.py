@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             alias = f"(profile_entry.py: {aliases[name]})" if name in aliases else ""
             print(f"{name:26s} {family:28s} {alias}")
         return 0
-    n = args.n or DEFAULT_N
+    n = DEFAULT_N if args.n is None else args.n
     if args.stored:
         return _print_stored(args, n)
     workload = _workload(args.workload)
