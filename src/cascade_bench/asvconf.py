@@ -7,12 +7,15 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from asv import util as asv_util
 from asv.config import Config
 from asv.machine import Machine, MachineCollection
 from asv.util import UserError
 
 from . import results
-from .suite import SuiteError
+from .suite import SuiteError, profile_store
+
+DERIVED_CONFIG = "asv.conf.json"  # a derived suite's config, inside its own directory
 
 
 @dataclass(frozen=True)
@@ -21,12 +24,55 @@ class Suite:
 
     config_path: Path
     conf: Config
+    # A derived suite (``derived``) keeps the original's working directory: asv loads
+    # the suite's plugin from there and resolves relative paths against it.
+    base: Path | None = None
+    profile_dir: Path | None = None
 
     @property
     def conf_dir(self) -> Path:
-        # asv resolves relative paths against its working directory, which
-        # by convention is the config's directory.
-        return self.config_path.parent
+        """The directory asv runs in: relative paths in the config resolve against it
+        (by convention the config's own directory)."""
+        return self.base or self.config_path.parent
+
+    @property
+    def profile_root(self) -> Path:
+        """Where this suite's benchmark processes write profiles (see _profile_store)."""
+        return self.profile_dir or profile_store().root_for(self.conf_dir)
+
+    @property
+    def blame_dir(self) -> Path:
+        """The blame store, beside the results it describes: ``<results_dir>/../blame``."""
+        return self.results_dir.parent / "blame"
+
+    @property
+    def env_dir(self) -> Path:
+        return self.path(self.conf.env_dir)
+
+    @property
+    def lock_path(self) -> Path:
+        """One lock for everything that installs into these environments or writes
+        these results (the environments and the results belong together)."""
+        return self.env_dir.with_name(self.env_dir.name + ".lock")
+
+    def derived(self, directory: Path, *, share_envs: bool) -> Suite:
+        """The same suite with its own results, profiles and html under ``directory``
+        (side-by-side runs, pull-request comparisons, back-fill shards), so what it
+        measures never touches this suite's history. ``share_envs`` reuses this
+        suite's environments (the caller then holds this suite's lock); otherwise
+        the derived suite builds its own under ``directory/env`` and can run in
+        parallel with this one."""
+        directory = Path(directory).resolve()
+        directory.mkdir(parents=True, exist_ok=True)
+        doc = asv_util.load_json(str(self.config_path), js_comments=True)
+        doc["results_dir"] = str(directory / "results")
+        doc["html_dir"] = str(directory / "html")
+        doc["env_dir"] = str(self.env_dir if share_envs else directory / "env")
+        if self.path(self.conf.repo).is_dir():
+            doc["repo"] = str(self.path(self.conf.repo).resolve())
+        config_path = directory / DERIVED_CONFIG
+        config_path.write_text(json.dumps(doc, indent=4) + "\n", encoding="utf-8")
+        return Suite(config_path, Config.from_json(doc), self.conf_dir, directory / "profiles")
 
     def path(self, value: str) -> Path:
         p = Path(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from .asvconf import Suite
 from .steps import SeriesKey
-from .suite import SuiteError
+from .suite import SuiteError, profile_store
 
 
 def run_commits(
@@ -33,7 +34,12 @@ def run_commits(
             sys.executable, "-m", "asv", "--config", str(suite.config_path), "run",
             "--machine", machine, "--bench", bench_regex, *extra, f"HASHFILE:{hashfile}",
         ]  # fmt: skip
-        proc = subprocess.run(cmd, cwd=suite.conf_dir, capture_output=True, text=True, check=False)
+        # The benchmark processes file profiles under this suite's root (a derived
+        # suite's own directory), whatever the working directory.
+        env = {**os.environ, profile_store().ROOT_ENV: str(suite.profile_root)}
+        proc = subprocess.run(
+            cmd, cwd=suite.conf_dir, env=env, capture_output=True, text=True, check=False
+        )
     finally:
         Path(hashfile).unlink(missing_ok=True)
     # asv run exits 2 when some benchmark failed: that is data, not an error.

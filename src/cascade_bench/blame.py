@@ -251,7 +251,7 @@ class Blamer:
         n = key.n if key.signal != "instructions" else max(suite.profiled_sizes())
         if workload is None or n is None:
             return replace(finding, notes=["not a Cascade workload"])
-        root = suite.profile_store().root_for(self.suite.conf_dir)
+        root = self.suite.profile_root
         paths = {}
         for role, commit in (("parent", pair.parent), ("culprit", pair.culprit)):
             try:

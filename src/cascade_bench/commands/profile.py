@@ -83,7 +83,7 @@ def _print_stored(args: argparse.Namespace, n: int) -> int:
     bench = load_suite(args.config)
     workload = SeriesKey(args.stored, ()).workload or _workload(args.stored)
     commit = bench.resolve_commit(args.commit)
-    root = suite.profile_store().root_for(bench.conf_dir)
+    root = bench.profile_root
     machine = bench.machine(args.machine)
     path = profiles.stored_path(root, machine, commit, workload, n)
     stats = profiles.load(path)
