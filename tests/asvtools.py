@@ -62,14 +62,23 @@ class AsvProject:
         return self.run(sys.executable, "-m", "cascade_bench.cli", *args, timeout=timeout)
 
 
-def make_asv_project(dest: Path, repo: Path, machine: str = MACHINE) -> AsvProject:
-    """The committed asv.conf.json with only the repository swapped for ``repo``."""
+def make_asv_project(
+    dest: Path, repo: Path, machine: str = MACHINE, *, relative: bool = False
+) -> AsvProject:
+    """The committed asv.conf.json with only the repository swapped for ``repo``.
+    ``relative`` keeps the committed relative paths (``benchmarks``,
+    ``{conf_dir}/envtools``), linking those directories into ``dest``, as a
+    checkout of this repository has them."""
     dest.mkdir(parents=True, exist_ok=True)
     conf = json.loads((PROJECT / "asv.conf.json").read_text())
     conf["repo"] = str(repo)
-    conf["benchmark_dir"] = str(PROJECT / "benchmarks")
-    for key in ("install_command", "uninstall_command"):
-        conf[key] = [c.replace("{conf_dir}", str(PROJECT)) for c in conf[key]]
+    if relative:
+        for name in ("benchmarks", "envtools"):
+            (dest / name).symlink_to(PROJECT / name)
+    else:
+        conf["benchmark_dir"] = str(PROJECT / "benchmarks")
+        for key in ("install_command", "uninstall_command"):
+            conf[key] = [c.replace("{conf_dir}", str(PROJECT)) for c in conf[key]]
     (dest / "asv.conf.json").write_text(json.dumps(conf, indent=2))
     shutil.copy(PROJECT / "cascade_bench_asv.py", dest)  # asv loads ".plugin" from here
     project = AsvProject(dest, machine)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+from pathlib import Path
 
 import pytest
 from conftest import BORN_GAP, CHURN_GAP
@@ -230,8 +232,14 @@ def test_speedup_is_reported_separately(standin: StandinRepo, blamed) -> None:
     assert "speedup" in speedups
 
 
-def test_bad_input_is_a_one_line_error(stepped_run: AsvProject) -> None:
+def test_bad_input_is_a_one_line_error(standin: StandinRepo, stepped_run: AsvProject) -> None:
+    single = standin.commits["single"]
     for args in (
+        ["blame", "--no-build", "--json", "/proc/no/such/dir/blame.json"],
+        ["blame", "--no-build", "--markdown", "/proc/no/such/dir/blame.md"],
+        ["profile", "--stored", "loops.SimpleCountdown.time_loop", "--commit", single,
+         "-n", "200", "-o", "/proc/no/such/dir/x.prof"],
+        ["blame", "--range", "HEAD..HEAD~3", "--no-build"],
         ["blame", "--range", "deadbeef..HEAD", "--no-build"],
         ["blame", "--machine", "nosuchbox", "--no-build"],
         ["blame", "--bench", "^nothing$", "--no-build"],
@@ -241,3 +249,30 @@ def test_bad_input_is_a_one_line_error(stepped_run: AsvProject) -> None:
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         err = proc.stderr.strip().splitlines()
         assert len(err) == 1 and "error:" in err[0] and "Traceback" not in proc.stderr, args
+
+
+def test_a_corrupt_profile_is_set_aside_and_the_run_goes_on(
+    standin: StandinRepo, stepped_run: AsvProject, blamed, tmp_path: Path
+) -> None:
+    """On a copy of the stepped run (results, profiles, store): every profile of one
+    culprit commit is garbage; blame moves them aside, says so, and still finds the
+    step (instructions need no profile)."""
+    copy = tmp_path / "copy"
+    shutil.copytree(stepped_run.conf_dir, copy, ignore=shutil.ignore_patterns(".asv", "html"))
+    project = AsvProject(copy, stepped_run.machine)
+    slow = standin.commits["gap_slow"]
+    broken = sorted(project.profiles_dir.glob(f"*/{slow[:8]}-*/*/n=*.prof.gz"))
+    assert broken
+    for path in broken:
+        path.write_bytes(b"\x1f\x8b not a profile")
+    proc = project.cli("blame", "--no-build", "--bench", r"^instructions\.", "--json",
+                       str(copy / "out.json"))  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "set aside (corrupt, kept for a look)" in proc.stdout
+    aside = [p for p in broken if p.with_name(p.name + ".corrupt").is_file()]
+    assert aside and all(not p.exists() for p in aside)
+    doc = json.loads((copy / "out.json").read_text())
+    at = [f for f in doc["findings"] if f["culprit"]["hash"] == slow]
+    assert at and all(any("no function diff" in n for n in f["notes"]) for f in at)
+    again = project.cli("blame", "--no-build", "--bench", r"^instructions\.")
+    assert again.returncode == 1 and "set aside" not in again.stdout, again.stdout

@@ -47,9 +47,15 @@ def _one_line_error(proc: subprocess.CompletedProcess, needle: str) -> None:
 @pytest.mark.parametrize(
     "content", ['{"commit_hash": "ab', "[1, 2]", '{"version": 2, "results": 5}']
 )
-def test_corrupt_or_partial_results_file(conf_dir: Path, content: str) -> None:
-    (conf_dir / "results" / "box" / "0123abcd-virtualenv-py3.11.json").write_text(content)
-    _one_line_error(_cli(conf_dir, "blame", "--no-build", "--machine", "box"), "corrupt results")
+def test_corrupt_or_partial_results_file_is_set_aside(conf_dir: Path, content: str) -> None:
+    """Moved aside (kept for a look, never read again) and named; here nothing else is
+    left, so the run ends with one line naming it."""
+    path = conf_dir / "results" / "box" / "0123abcd-virtualenv-py3.11.json"
+    path.write_text(content)
+    proc = _cli(conf_dir, "blame", "--no-build", "--machine", "box")
+    _one_line_error(proc, "set aside corrupt")
+    assert not path.exists()
+    assert path.with_name(path.name + ".corrupt").read_text() == content
 
 
 def test_no_results_at_all(conf_dir: Path) -> None:
@@ -84,6 +90,7 @@ def test_unknown_workload(conf_dir: Path) -> None:
         (["nightly", "--backfill-budget", "nan"], "--backfill-budget nan"),
         (["profile", "vm_countdown", "-n", "0"], "-n 0"),
         (["compare", "HEAD~1", "HEAD", "--bench", "[x"], "not a regular expression"),
+        (["blame", "--no-build", "--range", "HEAD..HEAD~2"], "is empty"),
     ],
 )
 def test_bad_options_are_one_line_errors(conf_dir: Path, args: list[str], needle: str) -> None:

@@ -163,8 +163,8 @@ def test_report_renders_escaped_findings_with_picture_and_profiles(tmp_path: Pat
     blame = _blame(
         "box", _commit(parent, "parent " + HOSTILE), _commit(culprit, HOSTILE, HOSTILE), profiles
     )
-    model.blame_path(tmp_path, "box").parent.mkdir()
-    model.blame_path(tmp_path, "box").write_text(json.dumps(blame))
+    model.blame_path(tmp_path / "blame", "box").parent.mkdir()
+    model.blame_path(tmp_path / "blame", "box").write_text(json.dumps(blame))
     html = tmp_path / "html"
     _asv_pages(html)
     site = SiteInfo(
@@ -173,7 +173,7 @@ def test_report_renders_escaped_findings_with_picture_and_profiles(tmp_path: Pat
         benchmarks={BENCH: (["n"], [["200", "1000"]])},
         known_hashes=frozenset({parent, culprit}),
     )
-    index = publisher.publish_report(tmp_path, html, site)
+    index = publisher.publish_report(tmp_path, tmp_path / "blame", html, site)
     report = index.parent
     text = index.read_text()
 
@@ -229,9 +229,9 @@ def test_machines_get_their_own_sections_and_page_names(tmp_path: Path) -> None:
     for machine in ("alpha", "beta"):
         data = _blame(machine, _commit("a" * 40, "p"), _commit("b" * 40, "c"), {})
         data["findings"] = data["findings"][:1]
-        model.blame_path(tmp_path, machine).parent.mkdir(exist_ok=True)
-        model.blame_path(tmp_path, machine).write_text(json.dumps(data))
-    index = publisher.publish_report(tmp_path, tmp_path / "html", SiteInfo())
+        model.blame_path(tmp_path / "blame", machine).parent.mkdir(exist_ok=True)
+        model.blame_path(tmp_path / "blame", machine).write_text(json.dumps(data))
+    index = publisher.publish_report(tmp_path, tmp_path / "blame", tmp_path / "html", SiteInfo())
     text = index.read_text()
     assert "Machine alpha</h2>" in text and "Machine beta</h2>" in text
     assert "2 culprit commits with regressions; worst:" in text
@@ -248,7 +248,7 @@ def test_machines_get_their_own_sections_and_page_names(tmp_path: Path) -> None:
 def test_without_blame_the_page_says_how_to_get_one(tmp_path: Path) -> None:
     html = tmp_path / "html"
     _asv_pages(html)
-    index = publisher.publish_report(tmp_path, html, SiteInfo())
+    index = publisher.publish_report(tmp_path, tmp_path / "blame", html, SiteInfo())
     assert "No attribution yet: run cascade-bench blame" in index.read_text()
 
 
@@ -264,14 +264,14 @@ def test_without_blame_the_page_says_how_to_get_one(tmp_path: Path) -> None:
 def test_corrupt_blame_is_a_one_line_error_and_shown_on_the_page(
     tmp_path: Path, content: str, reason: str
 ) -> None:
-    path = model.blame_path(tmp_path, "box")
+    path = model.blame_path(tmp_path / "blame", "box")
     path.parent.mkdir()
     path.write_text(content)
     with pytest.raises(SuiteError) as err:
         model.load_blame(path)
     assert str(err.value).startswith(f"corrupt blame file {path}: ") and reason in str(err.value)
     assert "\n" not in str(err.value)
-    index = publisher.publish_report(tmp_path, tmp_path / "html", SiteInfo())
+    index = publisher.publish_report(tmp_path, tmp_path / "blame", tmp_path / "html", SiteInfo())
     assert "Cannot read" in index.read_text() and "could not be read" in index.read_text()
 
 
@@ -396,7 +396,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[AsvProject, lis
     blame = _blame(
         project.machine, _commit(parent, "tidy"), _commit(culprit, subject, HOSTILE), profiles
     )
-    path = model.blame_path(project.conf_dir, project.machine)
+    path = model.blame_path(project.conf_dir / "blame", project.machine)
     path.parent.mkdir()
     path.write_text(json.dumps(blame))
     proc = project.asv("publish", timeout=300)
@@ -535,3 +535,16 @@ def test_browser_walks_from_asv_to_a_culprit_picture(
         driver.save_screenshot(str(ARTIFACTS / "report-finding.png"))
     finally:
         driver.quit()
+
+
+def test_retracted_findings_stay_visible(tmp_path: Path) -> None:
+    data = _blame("box", _commit("a" * 40, "p"), _commit("b" * 40, "c"), {})
+    gone = {**data["findings"][0], "id": "gone", "retracted": "2026-01-02: re-measured " + HOSTILE}
+    data["retracted"] = [gone]
+    path = model.blame_path(tmp_path / "blame", "box")
+    path.parent.mkdir()
+    path.write_text(json.dumps(data))
+    index = publisher.publish_report(tmp_path, path.parent, tmp_path / "html", SiteInfo())
+    text = index.read_text()
+    assert "Retracted after re-measurement (1)" in text
+    assert "re-measured &lt;script&gt;" in text and "<script>alert" not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,12 +65,24 @@ class Suite:
         parallel with this one."""
         directory = Path(directory).resolve()
         directory.mkdir(parents=True, exist_ok=True)
+        # asv runs in the directory of the config it is given: every path becomes
+        # absolute, ``{conf_dir}`` in commands is this suite's directory, and the
+        # plugin shims asv imports from its working directory are copied along.
         doc = asv_util.load_json(str(self.config_path), js_comments=True)
         doc["results_dir"] = str(directory / "results")
         doc["html_dir"] = str(directory / "html")
         doc["env_dir"] = str(self.env_dir if share_envs else directory / "env")
-        if self.path(self.conf.repo).is_dir():
-            doc["repo"] = str(self.path(self.conf.repo).resolve())
+        doc["benchmark_dir"] = str(self.path(self.conf.benchmark_dir).resolve())
+        for key in ("build_command", "install_command", "uninstall_command"):
+            if isinstance(doc.get(key), list):
+                doc[key] = [c.replace("{conf_dir}", str(self.conf_dir)) for c in doc[key]]
+        try:
+            doc["repo"] = str(self.repo_dir.resolve())  # the repository, or asv's mirror of it
+        except SuiteError:
+            pass  # no local copy yet: asv clones the URL
+        for plugin in doc.get("plugins", []):
+            if plugin.startswith(".") and (self.conf_dir / f"{plugin[1:]}.py").is_file():
+                shutil.copy(self.conf_dir / f"{plugin[1:]}.py", directory)
         config_path = directory / DERIVED_CONFIG
         config_path.write_text(json.dumps(doc, indent=4) + "\n", encoding="utf-8")
         return Suite(config_path, Config.from_json(doc), self.conf_dir, directory / "profiles")

@@ -15,6 +15,10 @@ from .steps import SeriesKey
 from .suite import SuiteError, profile_store
 
 
+class NoBenchmarks(SuiteError):
+    """``asv run`` selected no benchmark (the regex matched nothing)."""
+
+
 def run_commits(
     suite: Suite,
     commits: list[str],
@@ -45,17 +49,28 @@ def run_commits(
     # asv run exits 2 when some benchmark failed: that is data, not an error.
     if proc.returncode not in (0, 2):
         lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
+        if lines and "No benchmarks selected" in lines[-1]:
+            raise NoBenchmarks(f"no benchmark matches {bench_regex!r}")
         raise SuiteError(f"asv run failed: {lines[-1] if lines else proc.returncode}")
 
 
-def benchmark_classes(suite: Suite, bench_regex: str) -> list[str]:
-    """Benchmark classes with a benchmark ``bench_regex`` selects, from the list asv
-    wrote when it last discovered the suite (``results/benchmarks.json``)."""
+def benchmark_names(suite: Suite) -> list[str]:
+    """Benchmarks of the list asv wrote when it last discovered the suite
+    (``results/benchmarks.json``); none if it never did."""
     try:
         names = json.loads((suite.results_dir / "benchmarks.json").read_text())
     except (OSError, ValueError):
         return []
+    return (
+        [n for n in names if isinstance(n, str) and n.count(".") >= 2]
+        if isinstance(names, dict)
+        else []
+    )
+
+
+def benchmark_classes(suite: Suite, bench_regex: str) -> list[str]:
+    """Benchmark classes with a benchmark ``bench_regex`` selects (``benchmark_names``)."""
     pattern = re.compile(bench_regex)
     return sorted(
-        {SeriesKey(n, ()).benchmark_class for n in names if n.count(".") >= 2 and pattern.search(n)}
+        {SeriesKey(n, ()).benchmark_class for n in benchmark_names(suite) if pattern.search(n)}
     )

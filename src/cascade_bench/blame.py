@@ -25,7 +25,9 @@ import json
 import math
 import pstats
 import re
+import shutil
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -34,6 +36,7 @@ from functools import cached_property
 from pathlib import Path
 
 from asv.results import Results
+from asv.util import UserError
 
 from . import accounting, asvrun, funcdiff, locate, profiles, results, suite, verdict
 from .asvconf import Suite
@@ -88,19 +91,59 @@ class Blamer:
     probed: set[str] = field(default_factory=set)  # commits measured to narrow steps
     asked_at: set[tuple[str, str]] = field(default_factory=set)  # (commit, class) measured
     out_of_budget: bool = False
+    set_aside: list[Path] = field(default_factory=list)  # corrupt files moved aside
     _profiles: dict[Path, pstats.Stats] = field(default_factory=dict)
     _codes: dict[Path, profiles.Bytecodes | None] = field(default_factory=dict)
+    _scratch: Suite | None = None
 
     def __post_init__(self) -> None:
         self.history = History(self.suite)
         self.started = time.monotonic()
+        _ = self.in_range  # a bad or reversed --range fails before any work
         self.reload()
 
     # -- data -------------------------------------------------------------
     def reload(self) -> None:
-        points = results.load_machine(self.suite.results_dir, self.opts.machine)
+        points = results.load_machine(
+            self.suite.results_dir, self.opts.machine, set_aside=self.set_aside
+        )
         self.values = {(p.benchmark, p.params, p.commit): p.value for p in points}
         self.points = points
+
+    @property
+    def scratch(self) -> Suite:
+        """Where side-by-side runs write: their own results directory, so they never
+        overwrite (or, interrupted, half-write) the history's results; the suite's
+        environments, under the suite's lock that the command holds."""
+        if self._scratch is None:
+            where = Path(tempfile.mkdtemp(prefix="cascade-bench-side-by-side-"))
+            self._scratch = self.suite.derived(where, share_envs=True)
+        return self._scratch
+
+    def close(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch.config_path.parent, ignore_errors=True)
+            self._scratch = None
+
+    def recheck(self, stored: Finding) -> str | None:
+        """Why a stored finding of an exact series is wrong, from this run's data: its
+        two commits were measured again (values differ from the stored ones) and no
+        longer step beyond the configured threshold. None: nothing shows it wrong."""
+        if stored.signal == "time":
+            return None  # only a side-by-side dismissal shows a timing step wrong
+        key = SeriesKey(stored.benchmark, tuple(stored.params.values()))
+        before, after = self.value(key, stored.parent.hash), self.value(key, stored.culprit.hash)
+        if not (isinstance(before, float) and isinstance(after, float)):
+            return None
+        if (before, after) == (stored.before, stored.after):
+            return None
+        threshold = threshold_for(key.benchmark, self.suite.conf.regressions_thresholds)
+        if beyond(before, after, threshold):
+            return None
+        return (
+            f"re-measured: {before:.6g} -> {after:.6g} {stored.unit}, no step "
+            f"(stored {stored.before:.6g} -> {stored.after:.6g})"
+        )
 
     def value(self, key: SeriesKey, commit: str) -> float | str | None:
         return self.values.get((key.benchmark, key.params, commit))
@@ -137,7 +180,10 @@ class Blamer:
     def series(self) -> dict[SeriesKey, locate.Values]:
         series = build_series(self.points, self.history.position, self.opts.bench_regex)
         if not series:
-            raise SuiteError(f"no results match {self.opts.bench_regex!r} on {self.opts.machine}")
+            aside = "".join(f"; set aside corrupt {p}" for p in self.set_aside)
+            raise SuiteError(
+                f"no results match {self.opts.bench_regex!r} on {self.opts.machine}{aside}"
+            )
         return series
 
     # -- 1 and 2. detect and narrow, to a fixed point ---------------------
@@ -187,23 +233,22 @@ class Blamer:
         self.log(f"confirming {pair.parent[:8]} vs {pair.culprit[:8]} side by side: "
                  + ", ".join(sorted(k.asv_name for k in todo)))  # fmt: skip
         asvrun.run_commits(
-            self.suite,
+            self.scratch,
             list(pair),
             SeriesKey.exact_regex(todo),
             self.opts.machine,
             verdict.side_by_side_args(self.opts.confirm_rounds),
         )
         self.built.update(pair)
-        self.keep_side_by_side(pair, todo)
+        self.keep_side_by_side(pair, todo, self.scratch.results_dir)
 
-    def keep_side_by_side(self, pair: Pair, keys: list[SeriesKey]) -> None:
-        """Keep the samples of the side-by-side run just made: a later run for
-        another pair may re-measure either commit and overwrite its results."""
-        self.reload()
+    def keep_side_by_side(self, pair: Pair, keys: list[SeriesKey], results_dir: Path) -> None:
+        """Keep the samples of the side-by-side run just made into ``results_dir``:
+        a later run for another pair may re-measure either commit there."""
         for k in keys:
             self.side_by_side[(k.benchmark, k.params, *pair)] = (
-                self._samples(k, pair.parent),
-                self._samples(k, pair.culprit),
+                self._samples(results_dir, k, pair.parent),
+                self._samples(results_dir, k, pair.culprit),
             )
         self.timed_pairs.add(pair)
 
@@ -226,9 +271,12 @@ class Blamer:
             )
         )
 
-    def _samples(self, key: SeriesKey, commit: str) -> Samples | None:
-        for path in self.suite.results_dir.glob(f"{self.opts.machine}/{commit[:8]}-*.json"):
-            res = Results.load(str(path))
+    def _samples(self, results_dir: Path, key: SeriesKey, commit: str) -> Samples | None:
+        for path in results_dir.glob(f"{self.opts.machine}/{commit[:8]}-*.json"):
+            try:
+                res = Results.load(str(path))
+            except (UserError, ValueError, KeyError, TypeError):
+                return None  # an interrupted side-by-side run: no samples, no verdict
             if key.benchmark not in res.get_all_result_keys():
                 continue
             params = res.get_result_params(key.benchmark)
@@ -256,14 +304,25 @@ class Blamer:
         for role, commit in (("parent", pair.parent), ("culprit", pair.culprit)):
             try:
                 paths[role] = profiles.stored_path(root, self.opts.machine, commit, workload, n)
-            except SuiteError:
-                if not self.opts.build:
-                    raise
+            except SuiteError as exc:
+                if not self.opts.build:  # the step stands; only its functions are unknown
+                    return replace(finding, notes=[f"no function diff: {exc}"])
                 regex = SeriesKey.classes_regex([key.benchmark_class], "calls")
                 asvrun.run_commits(self.suite, [commit], regex, self.opts.machine)
                 self.built.add(commit)
                 paths[role] = profiles.stored_path(root, self.opts.machine, commit, workload, n)
-        before, after = self._profile(paths["parent"]), self._profile(paths["culprit"])
+        try:
+            before, after = self._profile(paths["parent"]), self._profile(paths["culprit"])
+        except SuiteError as exc:
+            # A corrupt profile is kept for a look, never read again: the next run
+            # that measures the commit writes a new one.
+            for p in paths.values():
+                if p not in self._profiles and p.exists():
+                    try:
+                        profiles.load(p)
+                    except SuiteError:
+                        self.set_aside.append(results.move_aside(p))
+            return replace(finding, notes=[f"no function diff: {exc}"])
         changes, notes = funcdiff.diff(before, after, n, key.signal)
         functions = [
             FunctionDiff(
@@ -314,6 +373,12 @@ class Blamer:
     def run(self) -> Blame:
         """Every step of the history, narrowed, confirmed and attributed; with one
         summary per series (nothing left unexplained silently) and per gap."""
+        try:
+            return self._run()
+        finally:
+            self.close()
+
+    def _run(self) -> Blame:
         initial = self._measured_per_series()
         final = self.narrow()
         located = [
@@ -338,7 +403,8 @@ class Blamer:
         keys = [k for k in keys if self.blameable(k)]
         if not keys:
             raise SuiteError(f"no benchmark matching {self.opts.bench_regex!r} ran at {head[:8]}")
-        self.keep_side_by_side(pair, [k for k in keys if k.signal == "time"])
+        self.keep_side_by_side(pair, [k for k in keys if k.signal == "time"],
+                               self.suite.results_dir)  # fmt: skip
         located = []
         for key in keys:
             before, after = self.value(key, base), self.value(key, head)
@@ -378,7 +444,12 @@ class Blamer:
         return findings, dismissed
 
     def _store(self, findings: list[Finding], dismissed: list[Finding], series: list) -> Blame:
+        conf_dir = self.suite.conf_dir
         return Blame(
+            set_aside=[
+                str(p.relative_to(conf_dir)) if p.is_relative_to(conf_dir) else str(p)
+                for p in self.set_aside
+            ],
             machine=self.opts.machine,
             generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
             findings=findings,

@@ -1,6 +1,9 @@
 """The findings model: what ``blame``, ``nightly`` and ``compare`` write and the report reads.
 
-One JSON file per asv machine, ``<conf_dir>/blame/<machine>.json`` (version 1)::
+One JSON file per asv machine, beside the results it describes,
+``<results_dir>/../blame/<machine>.json`` (version 1). It is a history, not the
+last run's view: every run merges into it (``merge``), so a finding stays until a
+re-measurement shows it was wrong, and then moves to ``retracted`` with why::
 
     {"version": 1, "machine": "devbox", "generated_at": "<ISO 8601>",
      "options": {"bench": "...", "range": null, "threshold": null},
@@ -19,6 +22,8 @@ One JSON file per asv machine, ``<conf_dir>/blame/<machine>.json`` (version 1)::
                    "notes": ["..."],
                    "profiles": {"culprit": "<path>", "parent": "<path>"}}],
      "dismissed": [finding, ...],   # timing steps not confirmed side by side
+     "retracted": [finding + {"retracted": "why"}, ...],  # re-measured: no step
+     "set_aside": ["<path>", ...],  # corrupt files this run moved aside
      "series": [{"benchmark", "params", "measured", "failed", "skipped", "first",
                  "born", "steps", "explained", "unresolved": [{"left", "right", "why"}]}],
      "gaps": [{"left", "right", "commits", "built", "log2", "culprits": [hash]}]}
@@ -58,12 +63,9 @@ class Pair(NamedTuple):
     culprit: str
 
 
-def blame_dir(conf_dir: Path) -> Path:
-    return Path(conf_dir) / "blame"
-
-
-def blame_path(conf_dir: Path, machine: str) -> Path:
-    return blame_dir(conf_dir) / f"{machine}.json"
+def blame_path(directory: Path, machine: str) -> Path:
+    """The store of ``machine`` in the blame directory (``Suite.blame_dir``)."""
+    return Path(directory) / f"{machine}.json"
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,12 @@ class Finding:
     functions: list[FunctionDiff] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     profiles: dict[str, str] = field(default_factory=dict)  # "culprit"/"parent" -> path
+    retracted: str | None = None  # why a re-measurement showed it wrong (``merge``)
+
+    @property
+    def key(self) -> tuple[str, str, tuple[str, ...]]:
+        """(culprit, benchmark, parameter values): what the store merges by."""
+        return (self.culprit.hash, *self.series)
 
     @property
     def pair(self) -> Pair:
@@ -202,7 +210,8 @@ OUTSIDE_INTERPRETER = (
 
 def group_by_culprit(findings: list[Finding]) -> list[Culprit]:
     """One entry per culprit commit, ranked: regressions by cost, then speed-ups
-    by cost, then commits that only changed the work (call counts)."""
+    by cost, then commits that only changed the work (call counts). A commit with
+    only unconfirmed timing steps is no culprit: nothing shows it changed anything."""
     by_commit: dict[str, list[Finding]] = {}
     for f in findings:
         by_commit.setdefault(f.culprit.hash, []).append(f)
@@ -217,8 +226,10 @@ def group_by_culprit(findings: list[Finding]) -> list[Culprit]:
         if costly:
             lead = max(costly, key=lambda f: f.cost)
             kind = lead.kind
+        elif any(f.signal == "calls" for f in fs):
+            lead, kind = next(f for f in fs if f.signal == "calls"), "work"
         else:
-            lead, kind = fs[0], "work"
+            continue  # only timing steps never timed side by side: nothing shown changed
         note = None
         if worst_wall is not None and worst_wall.kind == "regression":
             if worst_instr is None:
@@ -296,6 +307,8 @@ class Blame:
     series: list[SeriesSummary] = field(default_factory=list)
     gaps: list[GapSummary] = field(default_factory=list)
     culprits: list[Culprit] = field(default_factory=list)  # group_by_culprit(findings)
+    retracted: list[Finding] = field(default_factory=list)  # shown wrong by re-measurement
+    set_aside: list[str] = field(default_factory=list)  # corrupt files moved aside by this run
     version: int = VERSION
 
     @property
@@ -448,10 +461,11 @@ def parse_blame(data: Any) -> Blame:
         _get(d, "findings", "top level", list)
         lists = {
             key: [_finding(_obj(f, f"{key}[{i}]"), f"{key}[{i}]") for i, f in enumerate(d[key])]
-            for key in ("findings", "dismissed")
+            for key in ("findings", "dismissed", "retracted")
             if isinstance(d.get(key), list)
         }
-        rest = _load(Blame, {**d, "findings": [], "dismissed": [], "culprits": []}, "top level")
+        empty = {"findings": [], "dismissed": [], "retracted": [], "culprits": []}
+        rest = _load(Blame, {**d, **empty}, "top level")
         blame = replace(rest, **lists)
         blame = replace(blame, culprits=group_by_culprit(blame.findings))
     except _Bad as exc:
@@ -492,6 +506,63 @@ def dump_blame(blame: Blame, path: Path) -> None:
     write_json(path, to_json(blame))
 
 
+Recheck = typing.Callable[[Finding], "str | None"]
+
+
+def merge(stored: Blame | None, new: Blame, recheck: Recheck) -> Blame:
+    """The store after a run: this run's findings and dismissals, plus every stored
+    one it did not produce, keyed by (culprit, series): a run that looked at fewer
+    commits or series (a quiet night, ``--range``, ``--bench``) never drops what an
+    earlier run found. A stored finding leaves only when this run shows it wrong:
+    a timing step dismissed side by side now, or ``recheck`` (the run's own data)
+    giving a reason; it then moves to ``retracted`` with that reason."""
+    if stored is None:
+        return new
+    now_found = {f.key: f for f in new.findings}
+    now_dismissed = {f.key: f for f in new.dismissed}
+    findings, retracted = list(new.findings), {f.key: f for f in stored.retracted}
+    for old in stored.findings:
+        if old.key in now_found:
+            continue
+        if old.key in now_dismissed:
+            why = now_dismissed[old.key].confirmation
+            reason = f"re-timed side by side: {why.reason if why else 'not confirmed'}"
+        else:
+            reason = recheck(old)
+        if reason is None:
+            findings.append(old)
+        else:
+            retracted[old.key] = replace(old, retracted=f"{new.generated_at}: {reason}")
+    for key in now_found:
+        retracted.pop(key, None)  # found again: it was not wrong after all
+    dismissed = list(new.dismissed) + [
+        f for f in stored.dismissed if f.key not in now_found and f.key not in now_dismissed
+    ]
+    return replace(
+        new,
+        findings=findings,
+        dismissed=dismissed,
+        retracted=list(retracted.values()),
+        culprits=group_by_culprit(findings),
+    )
+
+
+def update_store(path: Path, new: Blame, recheck: Recheck) -> Blame:
+    """Merge ``new`` into the store at ``path`` (written atomically) and return the
+    merged store. An unreadable store is moved aside, never overwritten."""
+    stored = None
+    if path.is_file():
+        try:
+            stored = load_blame(path)
+        except SuiteError:
+            aside = path.with_name(path.name + ".corrupt")
+            path.replace(aside)
+            new = replace(new, set_aside=[*new.set_aside, str(aside)])
+    merged = merge(stored, new, recheck)
+    dump_blame(merged, path)
+    return merged
+
+
 def previous_verdicts(path: Path) -> dict[tuple, Confirmation]:
     """Verdicts stored by earlier runs (``Blame.verdicts``); none if unreadable."""
     try:
@@ -510,10 +581,11 @@ class Source:
     error: str | None = None
 
 
-def find_blames(conf_dir: Path) -> list[Source]:
-    """Every ``blame/<machine>.json`` under ``conf_dir``; unreadable ones carry their error."""
+def find_blames(directory: Path) -> list[Source]:
+    """Every ``<machine>.json`` in the blame store ``directory``; unreadable ones carry
+    their error."""
     sources = []
-    for path in sorted(blame_dir(conf_dir).glob("*.json")):
+    for path in sorted(Path(directory).glob("*.json")):
         try:
             sources.append(Source(path, path.stem, load_blame(path)))
         except SuiteError as exc:

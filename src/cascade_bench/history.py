@@ -42,6 +42,8 @@ class History:
             left, right = self.suite.resolve_commit(a), self.suite.resolve_commit(b or "HEAD")
             if left not in self.position or right not in self.position:
                 raise SuiteError(f"range {spec} is not on the first-parent line of {self.branch}")
+            if self.position[left] >= self.position[right]:
+                raise SuiteError(f"range {spec} is empty: {a} is not older than {b or 'HEAD'}")
             return self.between(left, right)
         commit = self.suite.resolve_commit(spec)
         if commit not in self.position:

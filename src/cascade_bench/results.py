@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from .suite import SuiteError
 
 FAILED = "failed"
 SKIPPED = "skipped"
+SET_ASIDE = ".corrupt"  # suffix of a results file moved aside: asv reads only *.json
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,13 @@ def load_file(path: Path) -> list[Point]:
     return points
 
 
-def load_machine(results_dir: Path, machine: str, *, strict: bool = True) -> list[Point]:
-    """All points of one machine. ``strict`` turns a bad file into an error; otherwise skipped."""
+def load_machine(
+    results_dir: Path, machine: str, *, set_aside: list[Path] | None = None
+) -> list[Point]:
+    """All points of one machine. A corrupt or partial results file (asv writes
+    without temp and rename: an interrupt can leave half a file) is moved aside
+    and appended to ``set_aside`` when that list is given (the run goes on, the
+    commit counts as unmeasured and is measured again); otherwise it is an error."""
     machine_dir = results_dir / machine
     if not (machine_dir / "machine.json").is_file():
         raise SuiteError(f"no asv results for machine {machine!r} in {results_dir}")
@@ -75,9 +82,27 @@ def load_machine(results_dir: Path, machine: str, *, strict: bool = True) -> lis
         try:
             points.extend(load_file(path))
         except SuiteError:
-            if strict:
+            if set_aside is None:
                 raise
+            set_aside.append(move_aside(path))
     return points
+
+
+def move_aside(path: Path) -> Path:
+    """Rename a corrupt file so that nothing reads it again, keeping it for a look."""
+    target = path.with_name(path.name + SET_ASIDE)
+    if target.exists():
+        target = path.with_name(f"{path.name}.{int(time.time())}{SET_ASIDE}")
+    path.replace(target)
+    return target
+
+
+def measured_commits(results_dir: Path, machine: str, set_aside: list[Path]) -> set[str]:
+    """Commits with a readable results file for ``machine`` (failed ones included:
+    asv wrote a file for them); corrupt files are moved aside into ``set_aside``."""
+    if not (results_dir / machine / "machine.json").is_file():
+        return set()
+    return {p.commit for p in load_machine(results_dir, machine, set_aside=set_aside)}
 
 
 def machines(results_dir: Path) -> list[str]:

@@ -210,3 +210,20 @@ def markdown(blame: Blame, top: int = 5) -> str:
     if blame.culprits:
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
+
+
+def store_text(run: Blame, merged: Blame, path: object) -> str:
+    """What a run did to the store: kept, retracted, set aside (never silent)."""
+    found = {f.key for f in run.findings}
+    kept = [f for f in merged.findings if f.key not in found]
+    lines = [
+        f"STORE {path}: {len(merged.findings)} finding(s), {len(kept)} kept from earlier "
+        f"runs, {len(merged.retracted)} retracted"
+    ]
+    lines += [
+        f"  retracted {f.culprit.short} {f.benchmark}: {f.retracted}"
+        for f in merged.retracted
+        if f.retracted and f.retracted.startswith(run.generated_at)
+    ]
+    lines += [f"  set aside (corrupt, kept for a look): {p}" for p in merged.set_aside]
+    return "\n".join(lines)

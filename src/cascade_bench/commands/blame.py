@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import cli_args, findings, summary, verdict
+from .. import cli_args, findings, lock, summary, verdict
 from ..asvconf import load_suite
 from ..blame import Blamer, Options
 from ..suite import SuiteError
@@ -53,12 +53,15 @@ def run(args: argparse.Namespace) -> int:
         confirm_rounds=args.rounds,
         budget=args.budget,
     )
-    store = findings.blame_path(bench.conf_dir, machine)
-    blame = Blamer(bench, opts, previous=findings.previous_verdicts(store)).run()
-    findings.dump_blame(blame, store)
+    store = findings.blame_path(bench.blame_dir, machine)
+    with lock.hold(bench.lock_path, "blame"):
+        blamer = Blamer(bench, opts, previous=findings.previous_verdicts(store))
+        blame = blamer.run()
+        merged = findings.update_store(store, blame, blamer.recheck)
     if args.json:
         findings.dump_blame(blame, Path(args.json))
     if args.markdown:
         Path(args.markdown).write_text(summary.markdown(blame, args.top), encoding="utf-8")
     print(summary.terminal(blame, args.top))
+    print(summary.store_text(blame, merged, store))
     return 1 if blame.counted else 0

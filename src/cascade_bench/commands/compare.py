@@ -10,11 +10,17 @@ Exit status: 0 nothing got worse, 1 something got worse, 2 error.
 from __future__ import annotations
 
 import argparse
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 
-from .. import asvrun, cli_args, summary, verdict
-from ..asvconf import load_suite
+from .. import asvrun, cli_args, lock, summary, verdict
+from ..asvconf import Suite, load_suite
 from ..blame import Blamer, Options
 from ..steps import SeriesKey
+from ..suite import SuiteError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +33,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cli_args.add_rounds(p)
     cli_args.add_markdown(p)
     cli_args.add_top(p)
+    p.add_argument(
+        "--results",
+        help="keep the two commits' results and profiles in this directory (default: a "
+        "temporary one); never the suite's own results",
+    )
     p.set_defaults(func=run)
 
 
@@ -35,17 +46,42 @@ def run(args: argparse.Namespace) -> int:
     bench = load_suite(args.config)
     base, head = bench.resolve_commit(args.base), bench.resolve_commit(args.head)
     machine = bench.machine(args.machine)
-    # Wall time side by side (interleaved rounds); the exact signals once each (their
-    # setup_cache would run again every round), the calls benchmarks leaving profiles.
-    asvrun.run_commits(bench, [base, head], f"^(?=loops\\.)(?:{args.bench})", machine, side_by_side)
-    classes = asvrun.benchmark_classes(bench, args.bench)
-    if classes:
-        exact = SeriesKey.classes_regex(classes, "calls|instructions")
-        asvrun.run_commits(bench, [base, head], exact, machine)
-    blamer = Blamer(bench, Options(machine=machine, bench_regex=args.bench, build=False))
-    blame = blamer.compare(base, head)
+    _check_bench(bench, args.bench)
+    where = Path(args.results) if args.results else Path(tempfile.mkdtemp(prefix="cascade-bench-"))
+    try:
+        with lock.hold(bench.lock_path, "compare"):
+            own = bench.derived(where, share_envs=True)
+            print(f"compare: machine {machine}, results in {own.results_dir}", file=sys.stderr)
+            blame = _compare(own, machine, base, head, args.bench, side_by_side)
+    finally:
+        if not args.results:
+            shutil.rmtree(where, ignore_errors=True)
     print(summary.terminal(blame, args.top))
     if args.markdown:
         with open(args.markdown, "w", encoding="utf-8") as fh:
             fh.write(summary.markdown(blame, args.top))
     return 1 if blame.counted else 0
+
+
+def _compare(own: Suite, machine: str, base: str, head: str, bench: str, side_by_side: tuple):
+    # Wall time side by side (interleaved rounds); the exact signals once each (their
+    # setup_cache would run again every round), the calls benchmarks leaving profiles.
+    try:
+        asvrun.run_commits(own, [base, head], f"^(?=loops\\.)(?:{bench})", machine, side_by_side)
+    except asvrun.NoBenchmarks:
+        pass  # no timing selected: the exact signals may still be
+    classes = asvrun.benchmark_classes(own, bench)
+    if not classes:
+        raise SuiteError(f"--bench {bench!r} matches no benchmark of the suite")
+    asvrun.run_commits(own, [base, head], SeriesKey.classes_regex(classes, "calls|instructions"),
+                       machine)  # fmt: skip
+    return Blamer(own, Options(machine=machine, bench_regex=bench, build=False)).compare(base, head)
+
+
+def _check_bench(bench: Suite, regex: str) -> None:
+    """A --bench that selects nothing is a typo, not a pass: refuse it before building
+    (from the benchmark list asv wrote last, when there is one)."""
+    names = asvrun.benchmark_names(bench)
+    pattern = re.compile(regex)
+    if names and not any(pattern.search(n) for n in names):
+        raise SuiteError(f"--bench {regex!r} matches no benchmark of the suite")

@@ -1,30 +1,28 @@
 """``cascade-bench nightly``: the whole night in one command.
 
-1. benchmark the commits that are new since the last stored results (asv run);
-2. optionally back-fill older, unmeasured history within a time budget;
-3. run blame on steps whose culprit is new (bisecting gaps, confirming timing);
-4. asv publish; write a Markdown summary that leads with the verdict.
+1. set aside corrupt results files (an interrupted write), so they are measured again;
+2. benchmark the commits that are new since the last stored results (asv run);
+3. optionally back-fill older, unmeasured history within a time budget;
+4. blame the new commits' steps in full (narrowing gaps, confirming timing), then
+   every other step whose culprit the store does not hold yet (back-filled or merged
+   commits), with what is left of the budget; both merge into the store, which
+   never loses a finding;
+5. asv publish (every night, quiet ones too); write a Markdown summary that leads
+   with the verdict.
 
-Exit status: 0 nothing new got worse, 1 a confirmed regression, 2 the run
-itself failed. Safe to interrupt and re-run: asv keeps each commit's results as
-it goes, ``--skip-existing`` never benchmarks anything twice, the night's plan
-(a ``.todo`` file) survives an interruption, and a lock file keeps two nights
-from overlapping.
+Exit status: 0 nothing new got worse, 1 a confirmed regression in a new commit,
+2 the run itself failed. Safe to interrupt and re-run: see the README.
 """
 
 from __future__ import annotations
 
 import argparse
-import fcntl
-import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from .. import asvrun, cli_args, findings, results, summary
+from .. import asvrun, cli_args, findings, lock, results, summary
 from ..asvconf import Suite, load_suite
 from ..blame import Blamer, Options
 from ..findings import Blame
@@ -43,25 +41,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-publish", action="store_true")
     p.add_argument("--no-pull", action="store_true", help="do not fetch the repository first")
     p.set_defaults(func=run)
-
-
-@contextmanager
-def night_lock(conf_dir: Path) -> Iterator[None]:
-    path = conf_dir / ".cascade-bench-nightly.lock"
-    with path.open("w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SuiteError(f"another nightly run holds {path}") from None
-        fh.write(str(os.getpid()))
-        fh.flush()
-        yield
-
-
-def measured_commits(suite: Suite, machine: str) -> set[str]:
-    if not (suite.results_dir / machine / "machine.json").is_file():
-        return set()
-    return {p.commit for p in results.load_machine(suite.results_dir, machine, strict=False)}
 
 
 def new_commits(history: History, measured: set[str]) -> list[str]:
@@ -104,7 +83,7 @@ def _pull(suite: Suite) -> None:
 def run(args: argparse.Namespace) -> int:
     bench = load_suite(args.config)
     machine = bench.machine(args.machine)
-    with night_lock(bench.conf_dir):
+    with lock.hold(bench.lock_path, "nightly"):
         return _night(bench, machine, args)
 
 
@@ -113,7 +92,8 @@ def _night(bench: Suite, machine: str, args: argparse.Namespace) -> int:
     if not args.no_pull:
         _pull(bench)
     history = History(bench)
-    measured = measured_commits(bench, machine)
+    set_aside: list[Path] = []
+    measured = results.measured_commits(bench.results_dir, machine, set_aside)
     todo = bench.conf_dir / f".cascade-bench-nightly-{machine}.todo"
     # An interrupted night left its plan behind: finish it (asv skips what is stored).
     unfinished = todo.read_text().split() if todo.is_file() else []
@@ -129,37 +109,71 @@ def _night(bench: Suite, machine: str, args: argparse.Namespace) -> int:
                 break
             asvrun.run_commits(bench, [commit], ".", machine, ("--skip-existing",))
             backfilled.append(commit)
-    blame = Blame(machine=machine, generated_at="", findings=[])
+    store = findings.blame_path(bench.blame_dir, machine)
+    before = _stored_keys(store)
+    tonight = Blame(machine=machine, generated_at="", findings=[])
+    merged = None
     if new and len(measured | set(new)) > 1:
         first = history.order[history.position[new[0]] - 1] if history.position[new[0]] else None
         opts = Options(machine=machine, range_spec=f"{first}..{new[-1]}" if first else new[-1])
-        store = findings.blame_path(bench.conf_dir, machine)
-        blame = Blamer(bench, opts, previous=findings.previous_verdicts(store)).run()
-        findings.dump_blame(blame, store)
-    if new and not args.no_publish:
-        proc = subprocess.run(
-            [sys.executable, "-m", "asv", "--config", str(bench.config_path), "publish"],
-            cwd=bench.conf_dir, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if proc.returncode != 0:
-            raise SuiteError(f"asv publish failed: {(proc.stderr or proc.stdout).strip()[-200:]}")
+        tonight, merged = _blame(bench, opts, store)
+    if len(measured | set(new)) > 1:
+        # Everything else the store does not explain yet: steps between back-filled
+        # or merged commits. Narrowing and timing only with what is left of the budget.
+        left = max(0.0, args.backfill_budget - (time.monotonic() - started))
+        opts = Options(machine=machine, build=left > 0, budget=left)
+        _, merged = _blame(bench, opts, store)
+    if not args.no_publish and (bench.results_dir / machine / "machine.json").is_file():
+        _publish(bench)
     todo.unlink(missing_ok=True)
-    text = summarize(machine, new, backfilled, blame)
+    aside = [*set_aside, *(Path(p) for p in (merged.set_aside if merged else []))]
+    text = summarize(machine, new, backfilled, tonight, merged, before, aside)
     if args.summary:
         with open(args.summary, "a", encoding="utf-8") as fh:
             fh.write(text)
     print(text)
-    return 1 if blame.counted else 0
+    return 1 if tonight.counted else 0
 
 
-def summarize(machine: str, new: list[str], backfilled: list[str], blame: Blame) -> str:
-    bad = [c for c in blame.culprits if c.kind == "regression"]
+def _blame(bench: Suite, opts: Options, store: Path) -> tuple[Blame, Blame]:
+    """One blame run merged into the store: (this run, the store after it)."""
+    blamer = Blamer(bench, opts, previous=findings.previous_verdicts(store))
+    blame = blamer.run()
+    return blame, findings.update_store(store, blame, blamer.recheck)
+
+
+def _stored_keys(store: Path) -> set[tuple]:
+    try:
+        return {f.key for f in findings.load_blame(store).findings} if store.is_file() else set()
+    except SuiteError:
+        return set()  # update_store sets it aside and says so
+
+
+def _publish(bench: Suite) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "asv", "--config", str(bench.config_path), "publish"],
+        cwd=bench.conf_dir, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise SuiteError(f"asv publish failed: {(proc.stderr or proc.stdout).strip()[-200:]}")
+
+
+def summarize(
+    machine: str,
+    new: list[str],
+    backfilled: list[str],
+    tonight: Blame,
+    store: Blame | None,
+    before: set[tuple],
+    set_aside: list[Path],
+) -> str:
+    bad = [c for c in tonight.culprits if c.kind == "regression"]
     if not new:
         head = (
             "## Nightly: nothing new\n\nNo new commits since the last run; nothing was benchmarked."
         )
     elif bad:
-        head = f"## Nightly: {len(bad)} regression(s) in new commits\n\n{summary.markdown(blame)}"
+        head = f"## Nightly: {len(bad)} regression(s) in new commits\n\n{summary.markdown(tonight)}"
     else:
         head = "## Nightly: no regression in new commits\n"
     lines = [head, ""]
@@ -168,12 +182,22 @@ def summarize(machine: str, new: list[str], backfilled: list[str], blame: Blame)
                      + ", ".join(f"`{c[:8]}`" for c in new[:20]))  # fmt: skip
     if backfilled:
         lines.append(f"Back-filled {len(backfilled)} older commit(s).")
-    others = [c for c in blame.culprits if c.kind != "regression"]
+    others = [c for c in tonight.culprits if c.kind != "regression"]
     if others:
         lines.append(f"Other culprit commits: {len(others)} (speed-ups, or work changed at no "
                      "measured cost).")  # fmt: skip
-    if blame.dismissed:
-        lines.append(f"{len(blame.dismissed)} timing step(s) dismissed as noise.")
+    if tonight.dismissed:
+        lines.append(f"{len(tonight.dismissed)} timing step(s) dismissed as noise.")
+    if store is not None:
+        older = [f for f in store.findings if f.key not in before and f.culprit.hash not in new]
+        open_regressions = {f.culprit.hash for f in store.findings if f.counts}
+        lines.append(
+            f"Store: {len(store.findings)} finding(s) for {len(store.culprits)} culprit "
+            f"commit(s) ({len(open_regressions)} with regressions), "
+            f"{len(older)} newly found in older history, {len(store.retracted)} retracted."
+        )
+    for path in set_aside:
+        lines.append(f"Set aside a corrupt file (kept, measured again): `{path}`")
     return "\n".join(lines) + "\n"
 
 

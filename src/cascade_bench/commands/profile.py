@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .. import cli_args, envs, profiles, suite
+from .. import cli_args, envs, lock, profiles, suite
 from ..asvconf import load_suite
 from ..steps import SeriesKey
 from ..suite import ROOT, SuiteError
@@ -57,12 +57,23 @@ def run(args: argparse.Namespace) -> int:
     workload = _workload(args.workload)
     out = Path(args.output or f"profile_{workload}_{n}.prof")
     python = Path(args.python or sys.executable)
-    if args.commit:
+    if not args.commit:
+        _profile_live(python, workload, n, out)
+    else:
         bench = load_suite(args.config)
         commit = bench.resolve_commit(args.commit)
-        python = envs.python_of_first_env(bench)
-        print(f"installing {commit[:8]} into {python.parent.parent}", file=sys.stderr)
-        envs.install_commit(bench, python, commit)
+        # Installing into asv's environment: never while a night benchmarks in it.
+        with lock.hold(bench.lock_path, "profile --commit"):
+            python = envs.python_of_first_env(bench)
+            print(f"installing {commit[:8]} into {python.parent.parent}", file=sys.stderr)
+            envs.install_commit(bench, python, commit)
+            _profile_live(python, workload, n, out)
+    _print(profiles.load_raw(out), workload, n, args.top)
+    print(f"wrote {out} (open with: snakeviz {out})")
+    return 0
+
+
+def _profile_live(python: Path, workload: str, n: int, out: Path) -> None:
     proc = subprocess.run(
         [str(python), str(PROFILE_SCRIPT), workload, str(n), str(out)],
         capture_output=True,
@@ -72,9 +83,6 @@ def run(args: argparse.Namespace) -> int:
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines() or ["failed"]
         raise SuiteError(lines[-1])
-    _print(profiles.load_raw(out), workload, n, args.top)
-    print(f"wrote {out} (open with: snakeviz {out})")
-    return 0
 
 
 def _print_stored(args: argparse.Namespace, n: int) -> int:

@@ -67,12 +67,13 @@ def _site_info(conf: Any, benchmarks: Any, revisions: dict[str, int]) -> SiteInf
     )
 
 
-def publish_report(conf_dir: Path, html_dir: Path, site: SiteInfo) -> Path:
-    """Write the report into ``html_dir/cascade-bench`` and link it from asv's pages."""
+def publish_report(conf_dir: Path, blame_dir: Path, html_dir: Path, site: SiteInfo) -> Path:
+    """Write the report of the stores in ``blame_dir`` into ``html_dir/cascade-bench``
+    and link it from asv's pages (profile paths are relative to ``conf_dir``)."""
     from ..findings import find_blames
     from .render import write_report
 
-    sources = find_blames(conf_dir)
+    sources = find_blames(blame_dir)
     for src in sources:
         if src.error:
             log.warning(f"cascade-bench report: {src.error}")
@@ -98,5 +99,8 @@ class CascadeRegressions(OutputPublisher):
         # asv runs in the config's directory: relative paths start there.
         conf_dir = Path.cwd()
         html_dir = Path(conf.html_dir)
-        index = publish_report(conf_dir, html_dir, _site_info(conf, benchmarks, revisions))
+        # The blame store lives beside the results it describes (Suite.blame_dir).
+        blame_dir = (conf_dir / conf.results_dir).parent / "blame"
+        site = _site_info(conf, benchmarks, revisions)
+        index = publish_report(conf_dir, blame_dir, html_dir, site)
         log.info(f"cascade-bench report: {index}")

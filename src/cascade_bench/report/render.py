@@ -228,6 +228,7 @@ class MachineView:
     regressions: list[FindingView] = field(default_factory=list)
     speedups: list[FindingView] = field(default_factory=list)
     work: list[FindingView] = field(default_factory=list)  # call counts only
+    retracted: list[Finding] = field(default_factory=list)  # shown wrong by re-measurement
 
     @property
     def views(self) -> list[FindingView]:
@@ -327,6 +328,7 @@ def write_report(out_dir: Path, conf_dir: Path, sources: list[Source], site: Sit
         if src.blame is None:
             continue
         mv.generated_at = src.blame.generated_at
+        mv.retracted = src.blame.retracted
         for finding in src.blame.findings:
             stem = finding.id if finding.id not in used else f"{src.machine}-{finding.id}"
             stem = _safe_name(stem)
