@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from asvtools import AsvProject, make_asv_project
+from cascade_bench import fmt
 from standin.repo import StandinRepo, append_neutral, append_slowdown
 
 
@@ -67,8 +68,8 @@ def test_three_nights(night_project, tmp_path: Path) -> None:
     summary = (tmp_path / "n2.md").read_text()
     first_line = summary.splitlines()[0]
     assert "regression" in first_line
-    assert slow[:8] in summary and "_busy_night2_slow" in summary, summary
-    assert f"culprit `{neutral[:8]}`" not in summary  # the neutral commit is never blamed
+    assert slow[:8] in summary and fmt.markdown_text("_busy_night2_slow") in summary, summary
+    assert f"culprit <code>{neutral[:8]}</code>" not in summary  # never blamed
     assert (project.conf_dir / "html" / "cascade-bench" / "index.html").is_file()
 
     files = _result_files(project)
