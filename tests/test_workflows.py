@@ -95,3 +95,36 @@ def test_the_script_check_catches_inputs_and_event_fields(tmp_path: Path) -> Non
             f"      - run: |\n          echo start\n          git clone \"${{{{ {expr} }}}}\"\n"
         )
         assert _expressions_in_scripts(bad) == ["j.steps[0] "]
+
+
+def _nightly() -> dict:
+    return yaml.safe_load((PROJECT / ".github" / "workflows" / "nightly.yml").read_text())
+
+
+def _step(job: dict, uses: str) -> dict:
+    return next(s for s in job["steps"] if s.get("uses", "").startswith(uses))
+
+
+@pytest.mark.parametrize("built", [True, False], ids=["site built", "quiet night"])
+def test_pages_deploy_only_a_site_that_exists(tmp_path: Path, built: bool) -> None:
+    """A night that publishes nothing (no html/index.html) uploads and deploys nothing,
+    instead of failing the deploy; a night that published deploys it."""
+    night = _nightly()["jobs"]["night"]
+    check = next(s for s in night["steps"] if s.get("id") == "site")
+    if built:
+        (tmp_path / "html").mkdir()
+        (tmp_path / "html" / "index.html").write_text("<html></html>")
+    output = tmp_path / "github_output"
+    output.touch()
+    subprocess.run(
+        ["bash", "-e", "-c", check["run"]],
+        cwd=tmp_path,
+        env={"GITHUB_OUTPUT": str(output), "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
+    assert output.read_text().split() == [f"exists={str(built).lower()}"]
+    assert check.get("if") == "always()"  # also after a failed night
+    upload = _step(night, "actions/upload-pages-artifact")
+    assert "steps.site.outputs.exists == 'true'" in upload["if"]
+    assert night["outputs"]["site"] == "${{ steps.site.outputs.exists }}"
+    assert "needs.night.outputs.site == 'true'" in _nightly()["jobs"]["pages"]["if"]
