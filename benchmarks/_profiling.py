@@ -5,9 +5,21 @@ from __future__ import annotations
 import cProfile
 import gc
 import pstats
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import _profile_store
+
+# The hash seed of every process whose profile is stored or compared with stored ones:
+# asv's benchmark processes (the suite's asv plugin) and `cascade-bench profile`. With
+# random seeds, set iteration order moved Cascade's call counts by about one call per
+# iteration. A seed set by the person running asv is kept, as asv's plugin does.
+HASH_SEED = "0"
+
+
+def with_hash_seed(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` with ``PYTHONHASHSEED`` fixed, unless it already sets one."""
+    return {"PYTHONHASHSEED": HASH_SEED, **environ}
 
 
 @dataclass(frozen=True)
@@ -30,7 +42,9 @@ Outcome = Counts | Skipped | Failed
 
 
 def capture(workload: str, n: int) -> pstats.Stats:
-    """Profile one steady-state run of ``workload``: warm process, fresh engine."""
+    """Profile one steady-state run of ``workload``: warm process, fresh engine, GC
+    paused in the window. Stored and live profiles both come from here; the process
+    runs under ``with_hash_seed``."""
     from . import _workloads  # imports Cascade: only inside the benchmark process
 
     _workloads.warm_up(workload)

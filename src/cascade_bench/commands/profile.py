@@ -8,6 +8,7 @@ writes a ``.prof`` for snakeviz; or prints a profile stored by ``asv run``.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,8 +64,10 @@ def run(args: argparse.Namespace) -> int:
         python = envs.python_of_first_env(bench)
         print(f"installing {commit[:8]} into {python.parent.parent}", file=sys.stderr)
         envs.install_commit(bench, python, commit)
+    # Under the hash seed of the benchmark processes: its counts are the stored ones.
     proc = subprocess.run(
         [str(python), str(PROFILE_SCRIPT), workload, str(n), str(out)],
+        env=suite.profiling().with_hash_seed(os.environ),
         capture_output=True,
         text=True,
         check=False,
