@@ -78,9 +78,10 @@ def bytecodes_path(profile: Path) -> Path:
 
 def write_json_gz(doc: object, path: Path) -> None:
     """Atomically write ``doc`` as gzip-compressed JSON (see ``_replace_atomically``)."""
-    with _replace_atomically(path) as tmp, gzip.open(
-        tmp, "wt", encoding="utf-8", compresslevel=6
-    ) as fh:
+    with (
+        _replace_atomically(path) as tmp,
+        gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as fh,
+    ):
         json.dump(doc, fh)
 
 

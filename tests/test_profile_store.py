@@ -72,7 +72,7 @@ def test_missing_profile_names_what_is_missing(tmp_path: Path) -> None:
 
 # A stand-in for benchmarks/_workloads.py (which imports Cascade): the loop does WORK
 # units per iteration, or raises inside the loop (BROKEN) as a workload breaking does.
-FAKE_WORKLOADS = '''
+FAKE_WORKLOADS = """
 import types
 
 WORK = 1
@@ -90,7 +90,7 @@ def prepare(name, n):
             total += i * i
         return total
     return types.SimpleNamespace(run=run)
-'''
+"""
 
 
 @pytest.fixture

@@ -92,7 +92,7 @@ def test_the_script_check_catches_inputs_and_event_fields(tmp_path: Path) -> Non
         bad = tmp_path / f"{expr}.yml"
         bad.write_text(
             "on: push\njobs:\n  j:\n    runs-on: ubuntu-24.04\n    steps:\n"
-            f"      - run: |\n          echo start\n          git clone \"${{{{ {expr} }}}}\"\n"
+            f'      - run: |\n          echo start\n          git clone "${{{{ {expr} }}}}"\n'
         )
         assert _expressions_in_scripts(bad) == ["j.steps[0] "]
 
