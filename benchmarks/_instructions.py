@@ -105,7 +105,7 @@ def _child_env(extra_path: tuple[str, ...]) -> dict[str, str]:
     0.4 % between two runs of one commit."""
     return {
         "PYTHONPATH": os.pathsep.join([_package_parent(), *extra_path]),
-        "PYTHONHASHSEED": "0",
+        "PYTHONHASHSEED": _profiling.HASH_SEED,
         "PYTHONDONTWRITEBYTECODE": "1",
         "PATH": os.defpath,
     }

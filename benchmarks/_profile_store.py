@@ -20,6 +20,9 @@ import marshal
 import os
 import platform
 import pstats
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import count
 from pathlib import Path
 
 ROOT_ENV = "CASCADE_BENCH_PROFILE_DIR"  # overrides <asv conf dir>/profiles
@@ -74,12 +77,12 @@ def bytecodes_path(profile: Path) -> Path:
 
 
 def write_json_gz(doc: object, path: Path) -> None:
-    """Atomically write ``doc`` as gzip-compressed JSON."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as fh:
+    """Atomically write ``doc`` as gzip-compressed JSON (see ``_replace_atomically``)."""
+    with (
+        _replace_atomically(path) as tmp,
+        gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as fh,
+    ):
         json.dump(doc, fh)
-    os.replace(tmp, path)
 
 
 def load_json_gz(path: Path) -> object:
@@ -92,12 +95,28 @@ def load_json_gz(path: Path) -> object:
 
 
 def write_stats(stats: pstats.Stats, path: Path) -> None:
-    """Atomically write ``stats``: an interrupted run never leaves half a profile."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with gzip.open(tmp, "wb", compresslevel=6) as fh:
+    """Atomically write ``stats`` (see ``_replace_atomically``)."""
+    with _replace_atomically(path) as tmp, gzip.open(tmp, "wb", compresslevel=6) as fh:
         marshal.dump(stats.stats, fh)
-    os.replace(tmp, path)
+
+
+_WRITES = count()  # with the pid: a temporary name no other writer uses
+
+
+@contextmanager
+def _replace_atomically(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` (same directory, so the rename is atomic)
+    that replaces ``path`` only once it is complete: a re-profile that fails or is
+    killed leaves the file stored before it untouched. Unique per writer, so two
+    processes writing one path never write into each other's file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Not mkstemp: its files are private (0600), profiles are read by others.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{next(_WRITES)}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 class _Dump:

@@ -5,9 +5,21 @@ from __future__ import annotations
 import cProfile
 import gc
 import pstats
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import _profile_store
+
+# The hash seed of every process whose profile is stored or compared with stored ones:
+# asv's benchmark processes (the suite's asv plugin) and `cascade-bench profile`. With
+# random seeds, set iteration order moved Cascade's call counts by about one call per
+# iteration. A seed set by the person running asv is kept, as asv's plugin does.
+HASH_SEED = "0"
+
+
+def with_hash_seed(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` with ``PYTHONHASHSEED`` fixed, unless it already sets one."""
+    return {"PYTHONHASHSEED": HASH_SEED, **environ}
 
 
 @dataclass(frozen=True)
@@ -30,7 +42,9 @@ Outcome = Counts | Skipped | Failed
 
 
 def capture(workload: str, n: int) -> pstats.Stats:
-    """Profile one steady-state run of ``workload``: warm process, fresh engine."""
+    """Profile one steady-state run of ``workload``: warm process, fresh engine, GC
+    paused in the window. Stored and live profiles both come from here; the process
+    runs under ``with_hash_seed``."""
     from . import _workloads  # imports Cascade: only inside the benchmark process
 
     _workloads.warm_up(workload)
@@ -51,9 +65,10 @@ def capture(workload: str, n: int) -> pstats.Stats:
 
 
 def profile_once(workload: str, n: int) -> Counts:
-    """Capture ``workload`` and file the profile where the host-side tools find it."""
+    """Capture ``workload`` and file the profile where the host-side tools find it.
+    It replaces a profile stored before only once it is written: a re-run that fails
+    (or is killed) keeps the good one, and asv records this run's failure."""
     path = _profile_store.current_profile_path(workload, n)
-    path.unlink(missing_ok=True)  # a failing commit must not keep an older profile
     stats = capture(workload, n)
     _profile_store.write_stats(stats, path)
     return Counts(stats.total_calls / n, stats.prim_calls / n)
@@ -80,12 +95,12 @@ def profile_sizes(workload: str, sizes: list[int]) -> dict[int, Outcome]:
 
 def store_bytecodes(workload: str, n_of_profile: int) -> None:
     """Bytecodes per function per iteration (``_bytecodes``), beside the profile of
-    size ``n_of_profile``; a failure here only leaves the file out."""
+    size ``n_of_profile``; a failure here writes nothing (counts stored by an earlier
+    run of this commit stay)."""
     from . import _bytecodes, _workloads
 
     profile = _profile_store.current_profile_path(workload, n_of_profile)
     path = _profile_store.bytecodes_path(profile)
-    path.unlink(missing_ok=True)
     try:
         _workloads.warm_up(workload)
         loop = _workloads.prepare(workload, BYTECODE_N)

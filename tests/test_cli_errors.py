@@ -88,7 +88,10 @@ def test_unknown_workload(conf_dir: Path) -> None:
         (["blame", "--budget", "inf"], "--budget inf"),
         (["blame", "--rounds", "5"], "--rounds 5"),
         (["nightly", "--backfill-budget", "nan"], "--backfill-budget nan"),
-        (["profile", "vm_countdown", "-n", "0"], "-n 0"),
+        (["profile", "vm_countdown", "-n", "0"], "-n 0"),  # once silently became 1000
+        (["profile", "vm_countdown", "-n", "-1"], "-n -1"),
+        (["profile", "vm_countdown", "--top", "0"], "--top 0"),
+        (["profile", "--stored", "vm_countdown", "--commit", "HEAD", "-n", "0"], "-n 0"),
         (["compare", "HEAD~1", "HEAD", "--bench", "[x"], "not a regular expression"),
         (["blame", "--no-build", "--range", "HEAD..HEAD~2"], "is empty"),
     ],

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from asvtools import AsvProject, make_asv_project
-from cascade_bench import findings
+from cascade_bench import findings, fmt
 from standin.repo import StandinRepo, append_neutral, append_slowdown
 
 
@@ -90,8 +90,8 @@ def test_four_nights(night_project, tmp_path: Path) -> None:
     summary = (tmp_path / "n2.md").read_text()
     first_line = summary.splitlines()[0]
     assert "regression" in first_line
-    assert slow[:8] in summary and "_busy_night2_slow" in summary, summary
-    assert f"culprit `{neutral[:8]}`" not in summary  # the neutral commit is never blamed
+    assert slow[:8] in summary and fmt.markdown_text("_busy_night2_slow") in summary, summary
+    assert f"culprit <code>{neutral[:8]}</code>" not in summary  # never blamed
     report = project.conf_dir / "html" / "cascade-bench" / "index.html"
     assert slow[:8] in report.read_text()
     counted = {f.key for f in findings.load_blame(_store(project)).counted}
@@ -163,7 +163,7 @@ def test_interrupted_night_loses_and_repeats_nothing(night_project, tmp_path: Pa
         assert {k: again[k] for k in started} == started  # nothing benchmarked twice
     assert truncated.with_name(truncated.name + ".corrupt").read_text() == text[: len(text) // 2]
     assert "Set aside a corrupt file" in (tmp_path / "rerun.md").read_text()
-    assert truncated.name in (tmp_path / "rerun.md").read_text()
+    assert fmt.markdown_text(truncated.name) in (tmp_path / "rerun.md").read_text()
     assert _started(project, first)  # measured again, readable
     again = _night(project, tmp_path / "again.md")
     assert again.returncode == 0, again.stdout + again.stderr

@@ -33,4 +33,4 @@ _asv_machine.Machine.load = classmethod(_load_and_export)
 # Benchmark processes inherit asv's environment. A fixed hash seed makes set and
 # dict iteration orders, and with them Cascade's call counts, repeat run to run
 # (with random seeds they move by about one call per loop iteration).
-os.environ.setdefault("PYTHONHASHSEED", "0")
+os.environ.update(suite.profiling().with_hash_seed(os.environ))

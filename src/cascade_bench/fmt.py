@@ -1,8 +1,12 @@
-"""Every number, time, ratio and parameter the suite prints, formatted in one place."""
+"""Every number, time, ratio and parameter the suite prints, formatted in one place;
+and text the suite did not write (commit subjects, function names, paths), made safe
+to embed in Markdown."""
 
 from __future__ import annotations
 
 import math
+import re
+import string
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -78,3 +82,16 @@ def date(iso: str) -> str:
         return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M %z")
     except ValueError:
         return iso
+
+
+# CommonMark renders a backslash before any ASCII punctuation as that character, and
+# GitHub's tables split cells on unescaped "|" only: escaping all of it leaves no markup.
+_MD_ESCAPE = {ord(c): "\\" + c for c in string.punctuation}
+
+
+def markdown_text(text: object) -> str:
+    """Foreign text as one line of literal Markdown text: every ASCII punctuation
+    character backslash-escaped (no emphasis, code, links, HTML, table cells or
+    entities), every run of whitespace (newlines too) one space. For inline use
+    only: never inside a code span, where backslashes are literal."""
+    return re.sub(r"\s+", " ", str(text)).strip().translate(_MD_ESCAPE)

@@ -48,6 +48,11 @@ def profile_store() -> ModuleType:
     return _benchmark_module("_profile_store")
 
 
+def profiling() -> ModuleType:
+    """``benchmarks/_profiling.py``: how profiles are captured (and under what seed)."""
+    return _benchmark_module("_profiling")
+
+
 def eras() -> ModuleType:
     """``benchmarks/_eras.py``: the workload catalogue and its API eras."""
     return _benchmark_module("_eras")

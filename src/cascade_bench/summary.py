@@ -89,17 +89,23 @@ def worst(findings: list[Finding]) -> Finding | None:
     return None
 
 
-def verdict(blame: Blame) -> str:
+def verdict(blame: Blame, markdown: bool = False) -> str:
     """The first line a person reads: how many culprit commits cost something, and
-    the costliest one with its function."""
+    the costliest one with its function. ``markdown``: the subject and function
+    escaped (``fmt.markdown_text``), as the Markdown summary embeds them."""
     bad = [c for c in blame.culprits if c.kind == "regression"]
     if not bad:
         return "No regression."
     c = bad[0]  # ranked by cost
-    fn = f", in {c.functions[0].label}" if c.functions else ""
+    subject = c.commit.subject[:50]
+    subject = f"'{fmt.markdown_text(subject)}'" if markdown else repr(subject)
+    fn = ""
+    if c.functions:
+        label = c.functions[0].label
+        fn = f", in {_code(label) if markdown else label}"
     return (
         f"{len(bad)} culprit commit(s) with regressions ({len(blame.counted)} series). "
-        f"Worst: {c.commit.short} {c.commit.subject[:50]!r}: {cost_text(c)}{fn}"
+        f"Worst: {c.commit.short} {subject}: {cost_text(c)}{fn}"
     )
 
 
@@ -174,24 +180,34 @@ def _series_lines(blame: Blame) -> list[str]:
     return out
 
 
+def _code(text: object) -> str:
+    """Foreign text in monospace: an HTML code element, whose content Markdown still
+    parses, so the escaped text stays literal (a code span would not unescape it)."""
+    return f"<code>{fmt.markdown_text(text)}</code>"
+
+
 def markdown(blame: Blame, top: int = 5) -> str:
-    lines = [f"**{verdict(blame)}**", ""]
+    """The summary for CI (job summaries, pull requests). Everything the suite did
+    not write itself goes through ``fmt.markdown_text``: a commit subject cannot fake
+    the verdict or break the table."""
+    md = fmt.markdown_text
+    lines = [f"**{verdict(blame, markdown=True)}**", ""]
     if blame.culprits:
         lines += ["| # | culprit | verdict | cost | top function |", "|---|---|---|---|---|"]
         for i, c in enumerate(blame.culprits, 1):
-            fn = f"`{c.functions[0].label}`" if c.functions else ""
+            fn = _code(c.functions[0].label) if c.functions else ""
             lines.append(
-                f"| {i} | `{c.commit.short}` {c.commit.subject} | {KIND_WORDS.get(c.kind, c.kind)} "
-                f"| {cost_text(c)} | {fn} |"
+                f"| {i} | {_code(c.commit.short)} {md(c.commit.subject)} "
+                f"| {KIND_WORDS.get(c.kind, c.kind)} | {cost_text(c)} | {fn} |"
             )
         lines += ["", "<details><summary>Every series that moved</summary>", ""]
     for f in blame.findings:
         lines.append(
-            f"- {f.kind}: `{f.benchmark}` ({fmt.params(f.params)}) {step_text(f)} — "
-            f"{evidence(f)} — culprit `{f.culprit.short}` {f.culprit.subject} "
-            f"(vs `{f.parent.short}`)"
+            f"- {f.kind}: {_code(f.benchmark)} ({md(fmt.params(f.params))}) {step_text(f)} — "
+            f"{evidence(f)} — culprit {_code(f.culprit.short)} {md(f.culprit.subject)} "
+            f"(vs {_code(f.parent.short)})"
         )
-        lines.extend(f"  - `{function_row(fn)}`" for fn in f.functions[:top])
+        lines.extend(f"  - {_code(function_row(fn))}" for fn in f.functions[:top])
     if blame.dismissed:
         lines.append(
             f"- {len(blame.dismissed)} timing step(s) dismissed as noise "
@@ -203,8 +219,8 @@ def markdown(blame: Blame, top: int = 5) -> str:
         lines.append(f"- {len(blame.series)} series: {steps} step(s) found, {done} explained")
         for s in blame.series:
             lines.extend(
-                f"  - unresolved `{s.benchmark}` ({fmt.params(s.params)}) "
-                f"`{u.left[:8]}..{u.right[:8]}`: {u.why}"
+                f"  - unresolved {_code(s.benchmark)} ({md(fmt.params(s.params))}) "
+                f"{_code(f'{u.left[:8]}..{u.right[:8]}')}: {md(u.why)}"
                 for u in s.unresolved
             )
     if blame.culprits:

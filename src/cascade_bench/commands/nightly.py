@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from .. import asvrun, cli_args, findings, lock, results, summary
+from .. import asvrun, cli_args, findings, fmt, lock, results, summary
 from ..asvconf import Suite, load_suite
 from ..blame import Blamer, Options
 from ..findings import Blame
@@ -178,7 +178,7 @@ def summarize(
         head = "## Nightly: no regression in new commits\n"
     lines = [head, ""]
     if new:
-        lines.append(f"Benchmarked {len(new)} new commit(s) on `{machine}`: "
+        lines.append(f"Benchmarked {len(new)} new commit(s) on {fmt.markdown_text(machine)}: "
                      + ", ".join(f"`{c[:8]}`" for c in new[:20]))  # fmt: skip
     if backfilled:
         lines.append(f"Back-filled {len(backfilled)} older commit(s).")
@@ -197,7 +197,8 @@ def summarize(
             f"{len(older)} newly found in older history, {len(store.retracted)} retracted."
         )
     for path in set_aside:
-        lines.append(f"Set aside a corrupt file (kept, measured again): `{path}`")
+        name = fmt.markdown_text(str(path))
+        lines.append(f"Set aside a corrupt file (kept, measured again): {name}")
     return "\n".join(lines) + "\n"
 
 

@@ -8,6 +8,7 @@ writes a ``.prof`` for snakeviz; or prints a profile stored by ``asv run``.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -74,8 +75,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _profile_live(python: Path, workload: str, n: int, out: Path) -> None:
+    # Under the hash seed of the benchmark processes: its counts are the stored ones.
     proc = subprocess.run(
         [str(python), str(PROFILE_SCRIPT), workload, str(n), str(out)],
+        env=suite.profiling().with_hash_seed(os.environ),
         capture_output=True,
         text=True,
         check=False,
