@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +25,8 @@ class Suite:
 
     config_path: Path
     conf: Config
-    # A derived suite (``derived``) keeps the original's working directory: asv loads
-    # the suite's plugin from there and resolves relative paths against it.
+    # A derived suite (``derived``) keeps the original's directory for the host-side
+    # tools; asv itself runs in the derived directory (its config's), see ``derived``.
     base: Path | None = None
     profile_dir: Path | None = None
 
@@ -68,8 +69,20 @@ class Suite:
         doc["results_dir"] = str(directory / "results")
         doc["html_dir"] = str(directory / "html")
         doc["env_dir"] = str(self.env_dir if share_envs else directory / "env")
+        # asv chdirs to the config's directory: every path of the original must stay
+        # valid from there (benchmarks, {conf_dir} in commands, a dotted plugin).
+        doc["benchmark_dir"] = str(self.path(self.conf.benchmark_dir).resolve())
+        for key in ("build_command", "install_command", "uninstall_command"):
+            if isinstance(doc.get(key), list):
+                doc[key] = [c.replace("{conf_dir}", str(self.conf_dir)) for c in doc[key]]
+        for plugin in doc.get("plugins", []):
+            shim = self.conf_dir / f"{plugin[1:]}.py"
+            if plugin.startswith(".") and shim.is_file():
+                shutil.copyfile(shim, directory / shim.name)
         if self.path(self.conf.repo).is_dir():
             doc["repo"] = str(self.path(self.conf.repo).resolve())
+        elif self.path(self.conf.project).is_dir():  # asv's mirror of a remote repository
+            doc["repo"] = str(self.path(self.conf.project).resolve())
         config_path = directory / DERIVED_CONFIG
         config_path.write_text(json.dumps(doc, indent=4) + "\n", encoding="utf-8")
         return Suite(config_path, Config.from_json(doc), self.conf_dir, directory / "profiles")
