@@ -89,6 +89,8 @@ def plan(
 ) -> list[list[str]]:
     if shards <= 0:
         raise SuiteError(f"--shards {shards}: must be positive")
+    if max_commits is not None and max_commits <= 0:
+        raise SuiteError(f"--max-commits {max_commits}: must be positive")
     commits = range_commits(History(suite), range_spec)
     return split(spread(unmeasured(suite, machine, commits), max_commits), shards)
 
@@ -152,7 +154,7 @@ def write_manifest(out: Path, machine: str, commits: list[str]) -> dict:
 
 @dataclass
 class MergePlan:
-    """Files to copy (source -> destination) and files already in the store."""
+    """Files to copy (destination -> source) and files already in the store."""
 
     copies: dict[Path, Path] = field(default_factory=dict)
     origin: dict[Path, Path] = field(default_factory=dict)  # destination -> shard dir
@@ -181,7 +183,7 @@ def merge(suite: Suite, machine: str, dirs: list[Path], *, adopt_suite: bool = F
     ``adopt_suite``: the shards' suite version replaces the store's (as ``asv run``
     rewrites ``benchmarks.json`` when the suite changed) instead of being refused."""
     todo = validate(suite, machine, dirs, adopt_suite=adopt_suite)
-    for src, dst in todo.copies.items():
+    for dst, src in todo.copies.items():
         _write_atomic(dst, src.read_bytes())
     store, first = suite.results_dir, Path(dirs[0]) / "results"
     if not (store / machine / MACHINE_FILE).exists():
@@ -242,10 +244,10 @@ def validate(
 
 
 def _plan_copy(todo: MergePlan, src: Path, dst: Path, shard: Path) -> None:
-    earlier = next((s for s, d in todo.copies.items() if d == dst), None)
+    earlier = todo.copies.get(dst)
     other = earlier if earlier is not None else (dst if dst.exists() else None)
     if other is None:
-        todo.copies[src] = dst
+        todo.copies[dst] = src
         todo.origin[dst] = shard
         return
     if other.read_bytes() == src.read_bytes():

@@ -21,8 +21,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cli_args.add_config(p)
     p.add_argument(
         "--machine",
-        help="asv machine name to store results under (the runner image's shared name); "
-        "it must be known to asv: 'asv machine --yes --machine NAME'",
+        help="asv machine name to store results under (the runner image's shared name; "
+        "default: the store's one machine, else asv's); asv must know it: "
+        "'asv machine --yes --machine NAME'",
     )
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--commits", help="commits separated by spaces (a plan's matrix entry)")
@@ -40,10 +41,10 @@ def run(args: argparse.Namespace) -> int:
         raise SuiteError("no commits given")
     bench = load_suite(args.config)
     commits = list(dict.fromkeys(bench.resolve_commit(r) for r in revs))
+    machine = bench.machine(args.machine)  # default: the store's, as merge's
+    shards.require_machine(machine)
     out = Path(args.out)
     derived = bench.derived(out, share_envs=False)  # own envs: shards may run side by side
-    machine = derived.machine(args.machine)
-    shards.require_machine(machine)
     extra = ("--skip-existing",) + (("--quick",) if args.quick else ())
     asvrun.run_commits(derived, commits, args.bench, machine, extra)
     doc = shards.write_manifest(out, machine, commits)
