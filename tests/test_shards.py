@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -330,3 +331,35 @@ def test_plan_range_cap_nothing_left_and_bad_input(standin: StandinRepo, sharded
         bad = _plan(store, *args)
         assert bad.returncode == 2 and message in bad.stderr, (args, bad.stderr)
         assert len(bad.stderr.strip().splitlines()) == 1
+
+
+_RACE = """
+import multiprocessing, sys
+import cascade_bench.asv_plugin  # the suite's plugin, as asv loads it
+from asv.machine import MachineCollection
+from asv.util import UserError
+info = {"machine": "racebox", "cpu": "x" * 2000}
+MachineCollection.save("racebox", info)
+def worker(_):
+    failures = 0
+    for _ in range(100):
+        try:
+            MachineCollection.load("racebox")
+            MachineCollection.save("racebox", info)
+        except (UserError, ValueError, OSError):
+            failures += 1
+    return failures
+with multiprocessing.Pool(3) as pool:
+    print(sum(pool.map(worker, range(3))))
+"""
+
+
+def test_asv_machine_file_survives_shards_starting_together(tmp_path: Path) -> None:
+    """Every asv run rewrites ~/.asv-machine.json; in place, a shard starting meanwhile
+    read it half written (without the plugin's fix, two thirds of these loads failed)."""
+    env = {**os.environ, "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-c", _RACE], env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "0"
