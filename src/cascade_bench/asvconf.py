@@ -25,8 +25,8 @@ class Suite:
 
     config_path: Path
     conf: Config
-    # A derived suite (``derived``) keeps the original's working directory: asv loads
-    # the suite's plugin from there and resolves relative paths against it.
+    # A derived suite (``derived``) keeps the original's directory for the host-side
+    # tools; asv itself runs in the derived directory (its config's), see ``derived``.
     base: Path | None = None
     profile_dir: Path | None = None
 
@@ -65,24 +65,24 @@ class Suite:
         parallel with this one."""
         directory = Path(directory).resolve()
         directory.mkdir(parents=True, exist_ok=True)
-        # asv runs in the directory of the config it is given: every path becomes
-        # absolute, ``{conf_dir}`` in commands is this suite's directory, and the
-        # plugin shims asv imports from its working directory are copied along.
         doc = asv_util.load_json(str(self.config_path), js_comments=True)
         doc["results_dir"] = str(directory / "results")
         doc["html_dir"] = str(directory / "html")
         doc["env_dir"] = str(self.env_dir if share_envs else directory / "env")
+        # asv chdirs to the config's directory: every path of the original must stay
+        # valid from there (benchmarks, {conf_dir} in commands, a dotted plugin).
         doc["benchmark_dir"] = str(self.path(self.conf.benchmark_dir).resolve())
         for key in ("build_command", "install_command", "uninstall_command"):
             if isinstance(doc.get(key), list):
                 doc[key] = [c.replace("{conf_dir}", str(self.conf_dir)) for c in doc[key]]
-        try:
-            doc["repo"] = str(self.repo_dir.resolve())  # the repository, or asv's mirror of it
-        except SuiteError:
-            pass  # no local copy yet: asv clones the URL
         for plugin in doc.get("plugins", []):
-            if plugin.startswith(".") and (self.conf_dir / f"{plugin[1:]}.py").is_file():
-                shutil.copy(self.conf_dir / f"{plugin[1:]}.py", directory)
+            shim = self.conf_dir / f"{plugin[1:]}.py"
+            if plugin.startswith(".") and shim.is_file():
+                shutil.copyfile(shim, directory / shim.name)
+        if self.path(self.conf.repo).is_dir():
+            doc["repo"] = str(self.path(self.conf.repo).resolve())
+        elif self.path(self.conf.project).is_dir():  # asv's mirror of a remote repository
+            doc["repo"] = str(self.path(self.conf.project).resolve())
         config_path = directory / DERIVED_CONFIG
         config_path.write_text(json.dumps(doc, indent=4) + "\n", encoding="utf-8")
         return Suite(config_path, Config.from_json(doc), self.conf_dir, directory / "profiles")

@@ -107,3 +107,19 @@ def measured_commits(results_dir: Path, machine: str, set_aside: list[Path]) -> 
 
 def machines(results_dir: Path) -> list[str]:
     return sorted(p.parent.name for p in results_dir.glob("*/machine.json"))
+
+
+def result_files(results_dir: Path, machine: str) -> list[Path]:
+    """One machine's results files (``<commit[:8]>-<env>.json``), as asv names them."""
+    return sorted(p for p in (results_dir / machine).glob("*-*.json") if p.name != "machine.json")
+
+
+def stored_commit_prefixes(results_dir: Path, machine: str) -> set[str]:
+    """``commit[:8]`` of every results file of ``machine``: asv stores a file even when
+    the commit's install or benchmarks failed, so a file means "measured"."""
+    return {p.name[:8] for p in result_files(results_dir, machine)}
+
+
+def stored_envs(results_dir: Path, machine: str) -> set[str]:
+    """asv environment names (Python and requirements) of ``machine``'s results files."""
+    return {p.name[9:-5] for p in result_files(results_dir, machine)}

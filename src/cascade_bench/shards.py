@@ -1,0 +1,302 @@
+"""Back-fill in shards: plan the unmeasured commits of a range into balanced shards,
+describe a finished shard, and merge shards into the store.
+
+Deterministic series (call counts, instructions) are the same on every runner of one
+image, so shards measured on separate runners under one machine name merge into one
+history. A merge validates every shard before it copies anything, never overwrites a
+file with different content, and skips files already there byte for byte (idempotent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from asv.machine import MachineCollection
+from asv.util import UserError
+
+from . import results
+from .asvconf import Suite
+from .history import History
+from .suite import SuiteError
+
+MANIFEST = "shard.json"
+BENCHMARKS = "benchmarks.json"  # asv's list of benchmarks and their versions
+MACHINE_FILE = "machine.json"
+
+
+# --- plan ---------------------------------------------------------------
+
+
+def split(commits: list[str], shards: int) -> list[list[str]]:
+    """Deal ``commits`` (history order) round-robin into at most ``shards`` non-empty
+    shards: each spans every era, and later eras run more benchmarks per commit."""
+    if shards <= 0:
+        raise SuiteError(f"--shards {shards}: must be positive")
+    count = min(shards, len(commits))
+    return [commits[i::count] for i in range(count)]
+
+
+def spread(commits: list[str], limit: int | None) -> list[str]:
+    """At most ``limit`` of ``commits``, evenly spaced (first and last kept)."""
+    if limit is None or len(commits) <= limit:
+        return list(commits)
+    if limit <= 0:
+        raise SuiteError(f"--max-commits {limit}: must be positive")
+    if limit == 1:
+        return [commits[-1]]
+    last = len(commits) - 1
+    return [commits[round(i * last / (limit - 1))] for i in range(limit)]
+
+
+def matrix(shards: list[list[str]]) -> str:
+    """A GitHub Actions matrix, compact on one line (for ``$GITHUB_OUTPUT``)."""
+    include = [{"shard": i, "commits": " ".join(c)} for i, c in enumerate(shards, 1)]
+    return json.dumps({"include": include}, separators=(",", ":"))
+
+
+def range_commits(history: History, spec: str | None) -> list[str]:
+    """Commits of ``A..B`` as git means it (on the first-parent line of the branch, not
+    reachable from ``A``), oldest first; default: the whole first-parent line."""
+    if not spec:
+        return list(history.order)
+    a, sep, b = spec.partition("..")
+    if not sep or not a:
+        raise SuiteError(f"--range {spec}: expected A..B")
+    left, right = history.suite.resolve_commit(a), history.suite.resolve_commit(b or "HEAD")
+    if right not in history.position:
+        raise SuiteError(f"--range {spec}: {b} is not on the first-parent line of {history.branch}")
+    out = history.suite.git("rev-list", "--first-parent", "--reverse", f"{left}..{right}")
+    commits = [c for c in out.split() if c in history.position]
+    if not commits and left != right:
+        raise SuiteError(f"--range {spec} is reversed or empty: {b} is not newer than {a}")
+    return commits
+
+
+def unmeasured(suite: Suite, machine: str, commits: list[str]) -> list[str]:
+    """Commits with no asv results file for ``machine``: a file whose benchmarks or
+    install failed still counts as measured (asv would not run it again)."""
+    done = results.stored_commit_prefixes(suite.results_dir, machine)
+    return [c for c in commits if c[:8] not in done]
+
+
+def plan(
+    suite: Suite, machine: str, range_spec: str | None, shards: int, max_commits: int | None
+) -> list[list[str]]:
+    if shards <= 0:
+        raise SuiteError(f"--shards {shards}: must be positive")
+    if max_commits is not None and max_commits <= 0:
+        raise SuiteError(f"--max-commits {max_commits}: must be positive")
+    commits = range_commits(History(suite), range_spec)
+    return split(spread(unmeasured(suite, machine, commits), max_commits), shards)
+
+
+# --- a shard --------------------------------------------------------------
+
+
+def require_machine(machine: str) -> None:
+    """asv runs only under a machine described in ~/.asv-machine.json."""
+    try:
+        MachineCollection.load(machine)
+    except (UserError, OSError, ValueError) as exc:
+        raise SuiteError(
+            f"machine {machine!r} unknown to asv ({str(exc).splitlines()[0]}): run "
+            f"'asv machine --yes --machine {machine}' first"
+        ) from None
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("cascade-bench")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def benchmark_versions(results_dir: Path) -> dict[str, str]:
+    """Each benchmark's version (a hash of its code) as asv wrote it on discovery."""
+    path = results_dir / BENCHMARKS
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return {name: b["version"] for name, b in doc.items() if isinstance(b, dict)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SuiteError(f"cannot read benchmark versions from {path}: {exc}") from None
+
+
+def suite_version(results_dir: Path) -> str:
+    doc = sorted(benchmark_versions(results_dir).items()), package_version()
+    return hashlib.sha256(json.dumps(doc).encode()).hexdigest()[:16]
+
+
+def write_manifest(out: Path, machine: str, commits: list[str]) -> dict:
+    """``shard.json``: what a merge checks before it trusts the shard."""
+    results_dir = out / "results"
+    stored = results.stored_commit_prefixes(results_dir, machine)
+    missing = [c[:8] for c in commits if c[:8] not in stored]
+    if missing:
+        raise SuiteError(f"asv stored no results for {', '.join(missing)} in {results_dir}")
+    doc = {
+        "machine": machine,
+        "pythons": sorted(results.stored_envs(results_dir, machine)),
+        "suite_version": suite_version(results_dir),
+        "cascade_bench": package_version(),
+        "commits": list(commits),
+    }
+    _write_atomic(out / MANIFEST, (json.dumps(doc, indent=1) + "\n").encode())
+    return doc
+
+
+# --- merge ----------------------------------------------------------------
+
+
+@dataclass
+class MergePlan:
+    """Files to copy (destination -> source) and files already in the store."""
+
+    copies: dict[Path, Path] = field(default_factory=dict)
+    origin: dict[Path, Path] = field(default_factory=dict)  # destination -> shard dir
+    skipped: int = 0
+    commits: set[str] = field(default_factory=set)
+
+
+def store_machine(suite: Suite, given: str | None, dirs: list[Path]) -> str:
+    """``given``, else the store's one machine, else the one the shards agree on."""
+    if given:
+        return given
+    found = results.machines(suite.results_dir)
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise SuiteError(f"{suite.results_dir} holds machines {', '.join(found)}: pass --machine")
+    named = {_manifest(d).get("machine") for d in dirs}
+    if len(named) != 1 or None in named:
+        raise SuiteError(f"shards name different machines ({', '.join(map(str, named))})")
+    return str(named.pop())
+
+
+def merge(suite: Suite, machine: str, dirs: list[Path], *, adopt_suite: bool = False) -> MergePlan:
+    """Merge shard directories into ``suite``'s store, all or nothing.
+
+    ``adopt_suite``: the shards' suite version replaces the store's (as ``asv run``
+    rewrites ``benchmarks.json`` when the suite changed) instead of being refused."""
+    todo = validate(suite, machine, dirs, adopt_suite=adopt_suite)
+    for dst, src in todo.copies.items():
+        _write_atomic(dst, src.read_bytes())
+    store, first = suite.results_dir, Path(dirs[0]) / "results"
+    if not (store / machine / MACHINE_FILE).exists():
+        _write_atomic(store / machine / MACHINE_FILE, (first / machine / MACHINE_FILE).read_bytes())
+    new_suite = (first / BENCHMARKS).read_bytes()
+    if not (store / BENCHMARKS).exists() or (
+        adopt_suite and (store / BENCHMARKS).read_bytes() != new_suite
+    ):
+        _write_atomic(store / BENCHMARKS, new_suite)
+    return todo
+
+
+def validate(
+    suite: Suite, machine: str, dirs: list[Path], *, adopt_suite: bool = False
+) -> MergePlan:
+    """Every check, before anything is copied; the files to copy."""
+    if not dirs:
+        raise SuiteError("no shard directories given")
+    store = suite.results_dir
+    store_envs = results.stored_envs(store, machine)
+    known = (store / BENCHMARKS).is_file() and not adopt_suite
+    versions = benchmark_versions(store) if known else {}
+    envs = set(store_envs)
+    suites: dict[str, Path] = {}
+    todo = MergePlan()
+    for shard in map(Path, dirs):
+        manifest = _manifest(shard)
+        shard_results = shard / "results"
+        if not (shard_results / machine / MACHINE_FILE).is_file():
+            held = ", ".join(results.machines(shard_results)) or "none"
+            raise SuiteError(f"shard {shard} has no results for machine {machine!r} "
+                             f"(it holds: {held})")  # fmt: skip
+        suites.setdefault(str(manifest.get("suite_version")), shard)
+        if len(suites) > 1:
+            first = next(iter(suites.values()))
+            raise SuiteError(f"shard {shard} is another suite version than {first}")
+        for name, version in benchmark_versions(shard_results).items():
+            if versions.setdefault(name, version) != version:
+                raise SuiteError(
+                    f"shard {shard} is another suite version: benchmark {name} has "
+                    "another version than in the store or an earlier shard"
+                )
+        shard_envs = results.stored_envs(shard_results, machine)
+        if envs and not shard_envs <= envs:
+            raise SuiteError(
+                f"shard {shard} ran another Python ({', '.join(sorted(shard_envs))}) than "
+                f"the store or an earlier shard ({', '.join(sorted(envs))})"
+            )
+        envs |= shard_envs
+        for src in results.result_files(shard_results, machine):
+            results.load_file(src)  # a corrupt file: SuiteError
+            todo.commits.add(src.name[:8])
+            _plan_copy(todo, src, store / machine / src.name, shard)
+        profiles = shard / "profiles" / machine
+        for src in sorted(p for p in profiles.rglob("*") if p.is_file() and p.suffix != ".tmp"):
+            _plan_copy(todo, src, suite.profile_root / machine / src.relative_to(profiles), shard)
+    return todo
+
+
+def _plan_copy(todo: MergePlan, src: Path, dst: Path, shard: Path) -> None:
+    earlier = todo.copies.get(dst)
+    other = earlier if earlier is not None else (dst if dst.exists() else None)
+    if other is None:
+        todo.copies[dst] = src
+        todo.origin[dst] = shard
+        return
+    if other.read_bytes() == src.read_bytes():
+        todo.skipped += other is dst  # already in the store
+        return
+    where = f"shard {todo.origin[dst]}" if earlier is not None else "the store"
+    raise SuiteError(f"{_conflict(src, other)} (shard {shard} against {where}); nothing merged")
+
+
+def _conflict(src: Path, other: Path) -> str:
+    """What differs between two files of one commit: the first differing benchmark."""
+    if src.suffix != ".json":  # a profile: <commit[:8]>-<env>/<workload>/<file>
+        run, workload = src.parents[1].name, src.parent.name
+        return f"conflicting profile for {run[:8]} {workload}/{src.name}"
+    commit = src.name[:8]
+    rows = [_rows(p) for p in (src, other)]
+    names = sorted(set(rows[0]) | set(rows[1]))
+    by_value = [n for n in names if rows[0].get(n, [None])[:1] != rows[1].get(n, [None])[:1]]
+    by_row = [n for n in names if rows[0].get(n) != rows[1].get(n)]
+    bench = (by_value or by_row or ["(file metadata)"])[0]
+    return f"conflicting value for {commit} {bench}"
+
+
+def _rows(path: Path) -> dict[str, list]:
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")).get("results", {}))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
+def _manifest(shard: Path) -> dict:
+    path = Path(shard) / MANIFEST
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SuiteError(f"{shard} is not a shard directory (no {MANIFEST})") from None
+    except (OSError, ValueError) as exc:
+        raise SuiteError(f"corrupt {path}: {exc}") from None
+    if not isinstance(doc, dict):
+        raise SuiteError(f"corrupt {path}: not an object")
+    return doc
+
+
+def _write_atomic(dst: Path, data: bytes) -> None:
+    """Never half a file in the store: a temporary file beside it, then a rename."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
