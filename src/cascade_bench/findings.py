@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import types
 import typing
@@ -46,6 +45,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass,
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from . import atomic
 from .suite import SuiteError
 
 VERSION = 1
@@ -495,16 +495,8 @@ def to_json(blame: Blame) -> dict:
 
 
 def write_json(path: Path, doc: Any) -> None:
-    """Write ``doc`` as JSON atomically (temp file, then rename): never half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A name per writer: two writers never share (or half-write) one temp file.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write ``doc`` as JSON atomically: never half a file."""
+    atomic.write_bytes(Path(path), (json.dumps(doc, indent=1) + "\n").encode("utf-8"))
 
 
 def dump_blame(blame: Blame, path: Path) -> None:
@@ -552,28 +544,46 @@ def merge(stored: Blame | None, new: Blame, recheck: Recheck) -> Blame:
     )
 
 
+@dataclass
+class Store:
+    """One machine's blame store, read once per command: the verdicts a run reuses,
+    then the run merged in (``merge``) and written atomically. An unreadable store is
+    moved aside when opened, never overwritten."""
+
+    path: Path
+    stored: Blame | None = None
+    set_aside: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        store = cls(Path(path))
+        if store.path.is_file():
+            try:
+                store.stored = load_blame(store.path)
+            except SuiteError:
+                aside = store.path.with_name(store.path.name + ".corrupt")
+                store.path.replace(aside)
+                store.set_aside.append(str(aside))
+        return store
+
+    def verdicts(self) -> dict[tuple, Confirmation]:
+        """Side-by-side verdicts of earlier runs (``Blame.verdicts``)."""
+        return self.stored.verdicts() if self.stored else {}
+
+    def keys(self) -> set[tuple]:
+        return {f.key for f in self.stored.findings} if self.stored else set()
+
+    def update(self, new: Blame, recheck: Recheck) -> Blame:
+        """Merge ``new`` in, write, and return the store as it now is."""
+        new = replace(new, set_aside=[*new.set_aside, *self.set_aside])
+        self.stored = merge(self.stored, new, recheck)
+        dump_blame(self.stored, self.path)
+        return self.stored
+
+
 def update_store(path: Path, new: Blame, recheck: Recheck) -> Blame:
-    """Merge ``new`` into the store at ``path`` (written atomically) and return the
-    merged store. An unreadable store is moved aside, never overwritten."""
-    stored = None
-    if path.is_file():
-        try:
-            stored = load_blame(path)
-        except SuiteError:
-            aside = path.with_name(path.name + ".corrupt")
-            path.replace(aside)
-            new = replace(new, set_aside=[*new.set_aside, str(aside)])
-    merged = merge(stored, new, recheck)
-    dump_blame(merged, path)
-    return merged
-
-
-def previous_verdicts(path: Path) -> dict[tuple, Confirmation]:
-    """Verdicts stored by earlier runs (``Blame.verdicts``); none if unreadable."""
-    try:
-        return load_blame(path).verdicts()
-    except SuiteError:
-        return {}
+    """Merge ``new`` into the store at ``path`` (``Store``) and return the merged store."""
+    return Store.open(path).update(new, recheck)
 
 
 @dataclass(frozen=True)

@@ -36,19 +36,24 @@ class History:
         return self.order[i + 1 : j + 1]
 
     def range(self, spec: str) -> list[str]:
-        """Commits of an asv/git range ``A..B`` (or one commit), oldest first."""
-        if ".." in spec:
-            a, b = spec.split("..", 1)
-            left, right = self.suite.resolve_commit(a), self.suite.resolve_commit(b or "HEAD")
-            if left not in self.position or right not in self.position:
-                raise SuiteError(f"range {spec} is not on the first-parent line of {self.branch}")
-            if self.position[left] >= self.position[right]:
-                raise SuiteError(f"range {spec} is empty: {a} is not older than {b or 'HEAD'}")
-            return self.between(left, right)
-        commit = self.suite.resolve_commit(spec)
-        if commit not in self.position:
-            raise SuiteError(f"commit {spec} is not on {self.branch}")
-        return [commit]
+        """Commits of ``A..B`` as git means it (on the first-parent line, not reachable
+        from ``A``; ``A`` itself may lie off the line), or one commit; oldest first."""
+        if ".." not in spec:
+            commit = self.suite.resolve_commit(spec)
+            if commit not in self.position:
+                raise SuiteError(f"commit {spec} is not on {self.branch}")
+            return [commit]
+        a, b = spec.split("..", 1)
+        left, right = self.suite.resolve_commit(a), self.suite.resolve_commit(b or "HEAD")
+        if right not in self.position:
+            raise SuiteError(f"range {spec}: {b} is not on the first-parent line of {self.branch}")
+        out = self.suite.git("rev-list", "--first-parent", "--reverse", f"{left}..{right}")
+        commits = [c for c in out.split() if c in self.position]
+        if not commits:
+            raise SuiteError(
+                f"range {spec} is reversed or is empty: {b or 'HEAD'} is not newer than {a}"
+            )
+        return commits
 
     @cache  # noqa: B019 - one History per command; commits never change
     def edited(self, parent: str, culprit: str) -> frozenset[tuple[str, str]]:

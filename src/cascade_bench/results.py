@@ -76,9 +76,7 @@ def load_machine(
     if not (machine_dir / "machine.json").is_file():
         raise SuiteError(f"no asv results for machine {machine!r} in {results_dir}")
     points: list[Point] = []
-    for path in sorted(machine_dir.glob("*.json")):
-        if path.name == "machine.json":
-            continue
+    for path in result_files(results_dir, machine):
         try:
             points.extend(load_file(path))
         except SuiteError:

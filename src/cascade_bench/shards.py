@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 from asv.machine import MachineCollection
 from asv.util import UserError
 
-from . import results
+from . import atomic, results
 from .asvconf import Suite
 from .history import History
 from .suite import SuiteError
@@ -60,21 +59,13 @@ def matrix(shards: list[list[str]]) -> str:
 
 
 def range_commits(history: History, spec: str | None) -> list[str]:
-    """Commits of ``A..B`` as git means it (on the first-parent line of the branch, not
-    reachable from ``A``), oldest first; default: the whole first-parent line."""
+    """Commits of ``A..B`` (``History.range``), oldest first; default: the whole
+    first-parent line."""
     if not spec:
         return list(history.order)
-    a, sep, b = spec.partition("..")
-    if not sep or not a:
+    if ".." not in spec or spec.startswith(".."):
         raise SuiteError(f"--range {spec}: expected A..B")
-    left, right = history.suite.resolve_commit(a), history.suite.resolve_commit(b or "HEAD")
-    if right not in history.position:
-        raise SuiteError(f"--range {spec}: {b} is not on the first-parent line of {history.branch}")
-    out = history.suite.git("rev-list", "--first-parent", "--reverse", f"{left}..{right}")
-    commits = [c for c in out.split() if c in history.position]
-    if not commits and left != right:
-        raise SuiteError(f"--range {spec} is reversed or empty: {b} is not newer than {a}")
-    return commits
+    return history.range(spec)
 
 
 def unmeasured(suite: Suite, machine: str, commits: list[str]) -> list[str]:
@@ -145,7 +136,7 @@ def write_manifest(out: Path, machine: str, commits: list[str]) -> dict:
         "cascade_bench": package_version(),
         "commits": list(commits),
     }
-    _write_atomic(out / MANIFEST, (json.dumps(doc, indent=1) + "\n").encode())
+    atomic.write_bytes(out / MANIFEST, (json.dumps(doc, indent=1) + "\n").encode())
     return doc
 
 
@@ -184,15 +175,16 @@ def merge(suite: Suite, machine: str, dirs: list[Path], *, adopt_suite: bool = F
     rewrites ``benchmarks.json`` when the suite changed) instead of being refused."""
     todo = validate(suite, machine, dirs, adopt_suite=adopt_suite)
     for dst, src in todo.copies.items():
-        _write_atomic(dst, src.read_bytes())
+        atomic.write_bytes(dst, src.read_bytes())
     store, first = suite.results_dir, Path(dirs[0]) / "results"
     if not (store / machine / MACHINE_FILE).exists():
-        _write_atomic(store / machine / MACHINE_FILE, (first / machine / MACHINE_FILE).read_bytes())
+        machine_file = (first / machine / MACHINE_FILE).read_bytes()
+        atomic.write_bytes(store / machine / MACHINE_FILE, machine_file)
     new_suite = (first / BENCHMARKS).read_bytes()
     if not (store / BENCHMARKS).exists() or (
         adopt_suite and (store / BENCHMARKS).read_bytes() != new_suite
     ):
-        _write_atomic(store / BENCHMARKS, new_suite)
+        atomic.write_bytes(store / BENCHMARKS, new_suite)
     return todo
 
 
@@ -289,14 +281,3 @@ def _manifest(shard: Path) -> dict:
     if not isinstance(doc, dict):
         raise SuiteError(f"corrupt {path}: not an object")
     return doc
-
-
-def _write_atomic(dst: Path, data: bytes) -> None:
-    """Never half a file in the store: a temporary file beside it, then a rename."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, dst)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -55,9 +55,10 @@ def run(args: argparse.Namespace) -> int:
     )
     store = findings.blame_path(bench.blame_dir, machine)
     with lock.hold(bench.lock_path, "blame"):
-        blamer = Blamer(bench, opts, previous=findings.previous_verdicts(store))
+        stored = findings.Store.open(store)
+        blamer = Blamer(bench, opts, previous=stored.verdicts())
         blame = blamer.run()
-        merged = findings.update_store(store, blame, blamer.recheck)
+        merged = stored.update(blame, blamer.recheck)
     if args.json:
         findings.dump_blame(blame, Path(args.json))
     if args.markdown:

@@ -109,8 +109,8 @@ def _night(bench: Suite, machine: str, args: argparse.Namespace) -> int:
                 break
             asvrun.run_commits(bench, [commit], ".", machine, ("--skip-existing",))
             backfilled.append(commit)
-    store = findings.blame_path(bench.blame_dir, machine)
-    before = _stored_keys(store)
+    store = findings.Store.open(findings.blame_path(bench.blame_dir, machine))
+    before = store.keys()
     tonight = Blame(machine=machine, generated_at="", findings=[])
     merged = None
     if new and len(measured | set(new)) > 1:
@@ -135,18 +135,11 @@ def _night(bench: Suite, machine: str, args: argparse.Namespace) -> int:
     return 1 if tonight.counted else 0
 
 
-def _blame(bench: Suite, opts: Options, store: Path) -> tuple[Blame, Blame]:
+def _blame(bench: Suite, opts: Options, store: findings.Store) -> tuple[Blame, Blame]:
     """One blame run merged into the store: (this run, the store after it)."""
-    blamer = Blamer(bench, opts, previous=findings.previous_verdicts(store))
+    blamer = Blamer(bench, opts, previous=store.verdicts())
     blame = blamer.run()
-    return blame, findings.update_store(store, blame, blamer.recheck)
-
-
-def _stored_keys(store: Path) -> set[tuple]:
-    try:
-        return {f.key for f in findings.load_blame(store).findings} if store.is_file() else set()
-    except SuiteError:
-        return set()  # update_store sets it aside and says so
+    return blame, store.update(blame, blamer.recheck)
 
 
 def _publish(bench: Suite) -> None:
