@@ -77,11 +77,10 @@ def count(run, n: int) -> dict[str, list]:
     for code in set(own) | set(charged):
         file = _file(code.co_filename)
         name = getattr(code, "co_qualname", code.co_name)
-        out[f"{file}:{name}"] = [
-            file,
-            name,
-            code.co_firstlineno,
-            own.get(code, 0) / n,
-            charged.get(code, 0) / n,
-        ]
+        key = f"{file}:{name}"
+        # Generated functions (dataclass __init__ in "<string>") share a key: sum them.
+        row = out.setdefault(key, [file, name, code.co_firstlineno, 0.0, 0.0])
+        row[2] = min(row[2], code.co_firstlineno)
+        row[3] += own.get(code, 0) / n
+        row[4] += charged.get(code, 0) / n
     return out
