@@ -30,24 +30,32 @@ from standin.repo import StandinRepo
 
 # Two neighbouring measured commits that changed nothing for the simple countdown.
 NOISY = ("loops.SimpleCountdown.time_loop", "200", ("vm", "broken_heavy"))
+# A call-count wobble (3 % more calls, as thread hand-offs make at real Cascade's newest
+# commits) stored at a commit that touches only docs/ and examples/: a step blame must
+# dismiss, because nothing that ran changed.
+WOBBLE = ("calls.SimpleCountdown.track_calls_per_iteration", "200", "settle")
+
+
+def _edit_stored(project: AsvProject, commit: str, bench: str, param: str, factor: float) -> None:
+    (path,) = project.results_dir.glob(f"{project.machine}/{commit[:8]}-*.json")
+    doc = json.loads(path.read_text())
+    entry = doc["results"][bench]
+    i = entry[1][0].index(param)
+    entry[0][i] *= factor
+    path.write_text(json.dumps(doc))
 
 
 def _inject_noise(project: AsvProject, commit: str) -> None:
     """Make one stored measurement 3x slower, as a noisy neighbour would (on two
     neighbours in a row, asv's step detection takes it for a step)."""
-    bench, param, _ = NOISY
-    (path,) = project.results_dir.glob(f"{project.machine}/{commit[:8]}-*.json")
-    doc = json.loads(path.read_text())
-    entry = doc["results"][bench]
-    i = entry[1][0].index(param)
-    entry[0][i] *= 3
-    path.write_text(json.dumps(doc))
+    _edit_stored(project, commit, NOISY[0], NOISY[1], 3)
 
 
 @pytest.fixture(scope="session")
 def blamed(standin: StandinRepo, stepped_run: AsvProject) -> tuple[int, dict, str]:
     for label in NOISY[2]:
         _inject_noise(stepped_run, standin.commits[label])
+    _edit_stored(stepped_run, standin.commits[WOBBLE[2]], WOBBLE[0], WOBBLE[1], 1.03)
     out = stepped_run.conf_dir / "blame-out.json"
     proc = stepped_run.cli("blame", "--json", str(out))
     return proc.returncode, json.loads(out.read_text()), proc.stdout + proc.stderr
@@ -68,7 +76,9 @@ def _counted(doc: dict) -> list[dict]:
 
 
 # Real slowdowns: instructions (and wall time, where large) step up.
-REGRESSIONS = {"slow_resolver", "gap_slow", "churn_slow", "born_slow", "subtle_slow"}
+REGRESSIONS = {"slow_resolver", "gap_slow", "churn_slow", "born_slow", "subtle_slow", "mixed"}
+# Slower in one workload (the Jump loops), faster in another (the VM countdown).
+MIXED = {"mixed"}
 # Call-count-only changes: more work, little cost; never counted on calls alone.
 WORK = {"calls_only", "churn_calls_a", "churn_calls_b", "churn_calls_c"}
 SPEEDUPS = {"speedup", "churn_partial"}
@@ -119,10 +129,13 @@ def test_every_step_in_a_stepped_gap_gets_its_own_culprit(standin: StandinRepo, 
     _, doc, output = blamed
     by_label: dict[str, set[str]] = {}
     for f in doc["findings"]:
-        by_label.setdefault(_label(standin, f["culprit"]["hash"]), set()).add(f["kind"])
+        if not f["sizing"]:  # a wall-time size of an exact step is not a step
+            by_label.setdefault(_label(standin, f["culprit"]["hash"]), set()).add(f["kind"])
     # A commit that changed nothing is never a culprit, in any series or signal.
     assert set(by_label) == REGRESSIONS | WORK | SPEEDUPS, output
-    for label in REGRESSIONS | WORK:
+    for label in MIXED:
+        assert by_label[label] == {"regression", "speedup"}, (label, output)
+    for label in (REGRESSIONS | WORK) - MIXED:
         assert by_label[label] == {"regression"}, (label, output)
     for label in SPEEDUPS:
         assert by_label[label] == {"speedup"}, (label, output)
@@ -221,7 +234,8 @@ def test_noise_is_never_a_finding(standin: StandinRepo, stepped_run: AsvProject,
     assert not [f for f in doc["findings"] if noisy & {f["culprit"]["hash"], f["parent"]["hash"]}
                 and f["signal"] == "time"]  # fmt: skip
     for f in doc["dismissed"]:
-        assert f["signal"] == "time" and f["confirmed"] is False, f
+        if f["dismissal"] is None:
+            assert f["signal"] == "time" and f["confirmed"] is False, f
 
 
 def test_speedup_is_reported_separately(standin: StandinRepo, blamed) -> None:
@@ -285,3 +299,77 @@ def test_a_corrupt_profile_is_set_aside_and_the_run_goes_on(
     assert at and all(any("no function diff" in n for n in f["notes"]) for f in at)
     again = project.cli("blame", "--no-build", "--bench", r"^instructions\.")
     assert again.returncode == 1 and "set aside" not in again.stdout, again.stdout
+
+
+def test_a_commit_moving_both_ways_is_listed_as_a_regression_reading_both(
+    standin: StandinRepo, blamed
+) -> None:
+    _, doc, output = blamed
+    mixed = standin.commits["mixed"]
+    (entry,) = [c for c in doc["culprits"] if c["commit"]["hash"] == mixed]
+    assert entry["kind"] == "regression" and entry["pinned"], entry
+    kinds = {(m["workload"], m["signal"]): m["kind"] for m in entry["moves"]}
+    assert kinds[("HeavyJumpLoop", "instructions")] == "regression"
+    assert kinds[("ExplicitJumpLoop", "instructions")] == "regression"
+    assert kinds[("VMCountdown", "instructions")] == "speedup"
+    assert entry["instructions"] > 1.02  # the regression's size, never the speed-up's
+    assert entry["functions"][0]["function"] in ("_index_routes", "Engine._run_graph"), entry
+    (line,) = [ln for ln in output.splitlines() if f"{mixed[:8]} '" in ln and ln[2:3].isdigit()]
+    assert "REGRESSION in " in line and "; speed-up in VMCountdown (instructions" in line
+    regression_part = line.split("; speed-up in")[0]
+    assert "VMCountdown" not in regression_part and "fewer" not in regression_part, line
+    # Every regression culprit carries a wall-time figure.
+    for c in doc["culprits"]:
+        if c["kind"] == "regression":
+            assert any(m["signal"] == "time" for m in c["moves"]), c
+
+
+def test_a_commit_that_changed_nothing_that_ran_is_dismissed(standin: StandinRepo, blamed) -> None:
+    _, doc, output = blamed
+    settle = standin.commits[WOBBLE[2]]
+    assert settle not in {c["commit"]["hash"] for c in doc["culprits"] + doc["ranges"]}
+    assert settle not in {f["culprit"]["hash"] for f in doc["findings"]}
+    (wobble,) = [f for f in doc["dismissed"] if f["culprit"]["hash"] == settle]
+    assert wobble["benchmark"] == WOBBLE[0] and wobble["params"] == {"n": WOBBLE[1]}
+    assert wobble["dismissal"].startswith("touches only files no workload ran")
+    assert "examples/demo.py" in wobble["dismissal"], wobble["dismissal"]
+    assert f"at {settle[:8]}: changed nothing that ran: touches only files" in output
+
+
+def test_a_step_the_budget_leaves_open_is_a_range_everywhere(
+    standin: StandinRepo, stepped_run: AsvProject, blamed, tmp_path: Path
+) -> None:
+    """On a copy of the stepped run: with no budget for builds, the gap holding
+    gap_slow stays open. It is listed as a range in the JSON, the terminal, the
+    Markdown and the published report, never as a culprit commit."""
+    copy = tmp_path / "copy"
+    shutil.copytree(stepped_run.conf_dir, copy, ignore=shutil.ignore_patterns(".asv", "html",
+                                                                              "blame"))  # fmt: skip
+    project = AsvProject(copy, stepped_run.machine)
+    out, md = copy / "out.json", copy / "out.md"
+    proc = project.cli("blame", "--budget", "0", "--bench", r"^instructions\.", "--json", str(out),
+                       "--markdown", str(md))  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    doc = json.loads(out.read_text())
+    left, right = standin.commits["calls_only"], standin.commits["gap_d"]
+    (entry,) = [c for c in doc["ranges"] if c["commit"]["hash"] == right]
+    assert entry["parent"]["hash"] == left and not entry["pinned"] and entry["unmeasured"] == 4
+    assert entry["kind"] == "regression"
+    assert right not in {c["commit"]["hash"] for c in doc["culprits"]}
+    span = f"between {left[:8]} and {right[:8]} (4 commits not measured: --budget spent)"
+    assert span in proc.stdout
+    culprit_list = proc.stdout.split("NOT NARROWED TO ONE COMMIT")[0]
+    assert f"{right[:8]} '" not in culprit_list
+    assert "[edited in this commit]" not in proc.stdout.split("REGRESSED SERIES")[0]
+    text = md.read_text()
+    assert "range" in text and f"between {left[:8]} and {right[:8]}" in text.replace("\\", "")
+    # The published report: the range in its own table, not in the culprit table.
+    pub = project.asv("publish")
+    assert pub.returncode == 0, pub.stdout + pub.stderr
+    index = (copy / "html" / "cascade-bench" / "index.html").read_text()
+    culprits = index.split('id="culprit-list-')[1].split("</table>")[0] if (
+        'id="culprit-list-' in index) else ""  # fmt: skip
+    assert right[:8] not in culprits
+    ranges = index.split('id="range-list-')[1].split("</table>")[0]
+    assert f"between {left[:8]} and {right[:8]}" in ranges
+    assert "edited in this range" in ranges or "<code>" not in ranges

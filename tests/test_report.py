@@ -111,7 +111,7 @@ def _blame(machine: str, parent: dict, culprit: dict, profiles: dict) -> dict:
         },
         "culprit": culprit,
         "parent": parent,
-        "bisect": {"gap": 9, "built": 3, "failed": ["f" * 40]},
+        "bisect": {"gap": 9, "built": 3, "failed": []},
         "calls": {"before": 205.1, "after": 4036.0},
         "functions": functions,
         "notes": ["+2.00 event-loop turns per iteration " + HOSTILE],
@@ -178,17 +178,19 @@ def test_report_renders_escaped_findings_with_picture_and_profiles(tmp_path: Pat
     text = index.read_text()
 
     verdict = text.split('id="verdict">')[1].split("</p>")[0]
-    assert verdict == (
-        "1 culprit commit with regressions; worst: bbbbbbbb (wall time 5.00× slower "
-        "(confirmed side by side)) in cascade/runtime/resolvers.py:ArgumentResolver.resolve"
+    assert verdict.startswith("1 culprit commit: 1 with regressions. Worst: bbbbbbbb ")
+    assert verdict.endswith(
+        ": REGRESSION in HeavyJumpLoop (wall time 5.00× slower [confirmed side by side], "
+        "calls 5.00× fewer), in cascade/runtime/resolvers.py:ArgumentResolver.resolve"
     )
     # The short list of culprit commits leads; the call-count speed-up is work, not a cost.
     assert (
         text.index("Culprit commits (1)")
-        < text.index("Regressions (1)")
-        < text.index("Speed-ups (0)")
-        < text.index("Changes in work: call counts only (1)")
+        < text.index("Regressed series (1)")
+        < text.index("Sped-up series (0)")
+        < text.index("Work changed: call counts only (1)")
     )
+    assert "Not narrowed to one commit" not in text
     # Every string from the blame file is escaped, in every page we wrote.
     everything = _texts(report)
     assert "<script" not in everything and "alert(1)</" not in everything
@@ -234,7 +236,7 @@ def test_machines_get_their_own_sections_and_page_names(tmp_path: Path) -> None:
     index = publisher.publish_report(tmp_path, tmp_path / "blame", tmp_path / "html", SiteInfo())
     text = index.read_text()
     assert "Machine alpha</h2>" in text and "Machine beta</h2>" in text
-    assert "2 culprit commits with regressions; worst:" in text
+    assert "2 culprit commits: 2 with regressions. Worst:" in text
     pages = sorted(p.name for p in index.parent.glob("*.html"))
     assert pages == [
         "beta-r1-heavy_jump_loop-n1000.html",
@@ -510,7 +512,8 @@ def test_browser_walks_from_asv_to_a_culprit_picture(
         link.click()
         wait.until(ec.url_contains("/cascade-bench/index.html"))
         verdict = driver.find_element(By.ID, "verdict").text
-        assert f"worst: {culprit} (wall time 5.00× slower" in verdict
+        assert f"Worst: {culprit} " in verdict
+        assert "REGRESSION in HeavyJumpLoop (wall time 5.00× slower" in verdict
         assert "ArgumentResolver.resolve" in verdict
         driver.save_screenshot(str(ARTIFACTS / "report-index.png"))
 

@@ -19,7 +19,7 @@ from cascade_bench.findings import (
     FunctionDiff,
     SeriesSummary,
     Unresolved,
-    group_by_culprit,
+    culprit_lists,
 )
 
 HOSTILE = "fix | **no regression** _x_ `tick` <script>alert(1)</script> [x](y)\n# Verdict: ok"
@@ -102,7 +102,7 @@ def _hostile_blame() -> Blame:
         generated_at="2026-11-28T00:00:00+00:00",
         findings=[finding],
         series=[series],
-        culprits=group_by_culprit([finding]),
+        **culprit_lists([finding]),
     )
 
 
@@ -115,10 +115,10 @@ def test_foreign_text_cannot_fake_the_verdict_or_break_the_table() -> None:
     assert page.tags.count("strong") == 1  # the verdict, nothing a subject adds
     header, *body = page.rows
     assert len(body) == len(_hostile_blame().culprits) == 1
-    assert len(body[0]) == len(header) == 5, body
+    assert len(body[0]) == len(header) == 4, body
     # The subject and the function name are shown as written (newline as a space).
     shown = " ".join(HOSTILE.split())
-    assert shown in body[0][1] and "evil_" + shown in body[0][4], body[0]
+    assert shown in body[0][1] and "evil_" + shown in body[0][3], body[0]
     # Every line the suite writes stays one line: no line of the summary starts
     # with foreign text.
     assert not [line for line in markdown.splitlines() if line.startswith("# Verdict")]

@@ -40,6 +40,7 @@ def stepped_gap(
         log2=locate.log2_ceil(hi - lo),
         failed=list(q.failing),
         open=why_open,
+        unmeasured=len(q.unmeasured),
     )
 
 

@@ -38,7 +38,18 @@ from pathlib import Path
 from asv.results import Results
 from asv.util import UserError
 
-from . import accounting, asvrun, funcdiff, locate, profiles, results, suite, verdict
+from . import (
+    accounting,
+    asvrun,
+    funcdiff,
+    history,
+    locate,
+    profiles,
+    relevance,
+    results,
+    suite,
+    verdict,
+)
 from .asvconf import Suite
 from .findings import (
     Bisect,
@@ -47,8 +58,9 @@ from .findings import (
     Confirmation,
     Finding,
     FunctionDiff,
+    Outdated,
     Pair,
-    group_by_culprit,
+    culprit_lists,
 )
 from .history import History
 from .locate import Question
@@ -78,6 +90,8 @@ class Located:
     pair: Pair
     bisect: Bisect
     derived: bool = False  # a timing check behind an exact (instruction or call) step
+    # Behind an instruction step: the step exists; the timing only sizes its cost.
+    sizes: bool = False
 
 
 @dataclass
@@ -85,9 +99,11 @@ class Blamer:
     suite: Suite
     opts: Options
     previous: dict[tuple, Confirmation] = field(default_factory=dict)  # earlier verdicts
+    sizes: dict[tuple, Confirmation] = field(default_factory=dict)  # earlier sizing runs
     built: set[str] = field(default_factory=set)
     timed_pairs: set[Pair] = field(default_factory=set)
     side_by_side: dict[tuple, tuple] = field(default_factory=dict)  # samples per pair run
+    sized: dict[tuple, tuple] = field(default_factory=dict)  # samples per sizing run
     probed: set[str] = field(default_factory=set)  # commits measured to narrow steps
     asked_at: set[tuple[str, str]] = field(default_factory=set)  # (commit, class) measured
     out_of_budget: bool = False
@@ -125,24 +141,37 @@ class Blamer:
             shutil.rmtree(self._scratch.config_path.parent, ignore_errors=True)
             self._scratch = None
 
-    def recheck(self, stored: Finding) -> str | None:
-        """Why a stored finding of an exact series is wrong, from this run's data: its
-        two commits were measured again (values differ from the stored ones) and no
-        longer step beyond the configured threshold. None: nothing shows it wrong."""
+    def recheck(self, stored: Finding) -> Outdated | None:
+        """Why a stored finding no longer stands, from this run's data: its range now
+        holds measured commits (narrowed: superseded by what this run found there), or,
+        for an exact series, its two commits were measured again (values differ from
+        the stored ones) and no longer step beyond the threshold (retracted). None:
+        nothing shows it wrong."""
+        key = SeriesKey(stored.benchmark, tuple(stored.params.values()))
+        try:
+            inside = self.history.between(stored.parent.hash, stored.culprit.hash)[:-1]
+        except SuiteError:
+            inside = []  # off the branch now: nothing to narrow
+        measured = [c for c in inside if self.value(key, c) is not None]
+        if measured:
+            return Outdated(
+                "superseded",
+                f"narrowed: {len(measured)} commit(s) between {stored.parent.short} and "
+                f"{stored.culprit.short} measured since",
+            )
         if stored.signal == "time":
             return None  # only a side-by-side dismissal shows a timing step wrong
-        key = SeriesKey(stored.benchmark, tuple(stored.params.values()))
         before, after = self.value(key, stored.parent.hash), self.value(key, stored.culprit.hash)
         if not (isinstance(before, float) and isinstance(after, float)):
             return None
         if (before, after) == (stored.before, stored.after):
             return None
-        threshold = threshold_for(key.benchmark, self.suite.conf.regressions_thresholds)
-        if beyond(before, after, threshold):
+        if beyond(before, after, self.threshold(key)):
             return None
-        return (
+        return Outdated(
+            "retracted",
             f"re-measured: {before:.6g} -> {after:.6g} {stored.unit}, no step "
-            f"(stored {stored.before:.6g} -> {stored.after:.6g})"
+            f"(stored {stored.before:.6g} -> {stored.after:.6g})",
         )
 
     def value(self, key: SeriesKey, commit: str) -> float | str | None:
@@ -227,20 +256,50 @@ class Blamer:
     def confirm_pair(self, pair: Pair, keys: list[SeriesKey]) -> None:
         """Measure parent and culprit side by side, rounds interleaved (as ``asv
         continuous`` does), for all timing series stepping between them."""
-        todo = [k for k in keys if (k.benchmark, k.params, *pair) not in self.previous]
+        args = verdict.side_by_side_args(self.opts.confirm_rounds)
+        todo = self._run_pair(pair, keys, self.previous, "confirming", args)
+        if todo:
+            self.keep_side_by_side(pair, todo, self.scratch.results_dir)
+
+    def size_pair(self, pair: Pair, keys: list[SeriesKey]) -> None:
+        """Measure parent and culprit side by side with few rounds (``verdict.
+        SIZE_ROUNDS``): the wall-time size of an exact step that is known to exist."""
+        what = f"sizing ({verdict.SIZE_ROUNDS} rounds)"
+        for k in self._run_pair(pair, keys, self.sizes, what, verdict.sizing_args()):
+            self.sized[(k.benchmark, k.params, *pair)] = (
+                self._samples(self.scratch.results_dir, k, pair.parent),
+                self._samples(self.scratch.results_dir, k, pair.culprit),
+            )
+
+    def _run_pair(
+        self, pair: Pair, keys: list[SeriesKey], known: dict, what: str, args: tuple[str, ...]
+    ) -> list[SeriesKey]:
+        """Run ``keys`` not ``known`` yet at both commits of ``pair`` into the scratch
+        suite with ``args``; the keys run ([] when nothing ran: known, --no-build, budget)."""
+        todo = [k for k in keys if (k.benchmark, k.params, *pair) not in known]
         if not todo or not self.opts.build or not self.budget_left():
-            return
-        self.log(f"confirming {pair.parent[:8]} vs {pair.culprit[:8]} side by side: "
+            return []
+        self.log(f"{what}: {pair.parent[:8]} vs {pair.culprit[:8]} side by side: "
                  + ", ".join(sorted(k.asv_name for k in todo)))  # fmt: skip
         asvrun.run_commits(
-            self.scratch,
-            list(pair),
-            SeriesKey.exact_regex(todo),
-            self.opts.machine,
-            verdict.side_by_side_args(self.opts.confirm_rounds),
+            self.scratch, list(pair), SeriesKey.exact_regex(todo), self.opts.machine, args
         )
         self.built.update(pair)
-        self.keep_side_by_side(pair, todo, self.scratch.results_dir)
+        return todo
+
+    def size(self, key: SeriesKey, pair: Pair) -> Confirmation:
+        """The wall-time size of an exact step at ``pair``: an earlier run's, this
+        run's sizing samples, else what asv's stored results say (no samples)."""
+        k = (key.benchmark, key.params, *pair)
+        if k in self.sizes:
+            return self.sizes[k]
+        a, b = self.sized.get(k, (None, None))
+        if a is not None and b is not None:
+            return Confirmation(**verdict.size(a[0], b[0]))
+        if k in self.sized:
+            return Confirmation(reason="no samples: the benchmark failed")
+        why = "--no-build" if not self.opts.build else "--budget spent"
+        return Confirmation(reason=f"asv's stored results, not side by side ({why})")
 
     def keep_side_by_side(self, pair: Pair, keys: list[SeriesKey], results_dir: Path) -> None:
         """Keep the samples of the side-by-side run just made into ``results_dir``:
@@ -425,23 +484,61 @@ class Blamer:
         those not confirmed are dismissed as noise (or dropped, when they were only
         a check behind a call-count step)."""
         if confirm:
-            pairs: dict[Pair, list[SeriesKey]] = defaultdict(list)
+            jobs: dict[tuple[bool, Pair], list[SeriesKey]] = defaultdict(list)
             for loc in located:
                 if loc.step.series.signal == "time":
-                    pairs[loc.pair].append(loc.step.series)
-            # Costliest first: what --budget leaves untimed is the small stuff.
-            for pair in sorted(pairs, key=lambda pr: -_pair_cost(located, pr)):
-                self.confirm_pair(pair, pairs[pair])
+                    jobs[(loc.sizes, loc.pair)].append(loc.step.series)
+            # Sizes behind regressions first, then timing steps to confirm, then sizes
+            # behind speed-ups; costliest first in each: what --budget leaves untimed
+            # is the small stuff.
+            def rank(job: tuple[bool, Pair]) -> tuple[int, float]:
+                sizes, pair = job
+                group = (0 if _pair_regresses(located, pair) else 2) if sizes else 1
+                return group, -_pair_cost(located, pair)
+
+            for sizes, pair in sorted(jobs, key=rank):
+                run = self.size_pair if sizes else self.confirm_pair
+                run(pair, jobs[(sizes, pair)])
         findings, dismissed = [], []
         for loc in located:
             finding = self.finding(loc)
-            if finding.confirmed is False and loc.derived:
-                continue  # timing did not follow the exact step: nothing to report
-            if finding.confirmed is False:
-                (dismissed if confirm else []).append(finding)
-            else:
-                findings.append(self.attribute(finding, loc.step.series, loc.pair))
+            if finding.confirmed is False and not finding.sizing:
+                if not loc.derived:  # timing behind a call-count step: nothing to report
+                    (dismissed if confirm else []).append(finding)
+                continue
+            finding = self.attribute(finding, loc.step.series, loc.pair)
+            why = self.changed_nothing_that_ran(finding) if finding.pinned else None
+            if why is None:
+                findings.append(finding)
+            elif not finding.sizing:  # a size of a dismissed step sizes nothing
+                dismissed.append(replace(finding, dismissal=why))
         return findings, dismissed
+
+    def changed_nothing_that_ran(self, finding: Finding) -> str | None:
+        """Why ``finding``'s commit cannot have moved its workload (``relevance``):
+        its diff against the parent touches only files the workload never ran, or
+        only their formatting. None if it may have."""
+        parent, culprit = finding.parent.hash, finding.culprit.hash
+        return relevance.why_irrelevant(
+            self.history.changed_files(parent, culprit),
+            history.package_file,
+            self._executed(finding),
+            lambda path: self.history.formatting_only(parent, culprit, path),
+        )
+
+    def _executed(self, finding: Finding) -> set[str] | None:
+        """Files the workload ran at either commit, from their stored profiles."""
+        files: set[str] = set()
+        for role in ("parent", "culprit"):
+            rel = finding.profiles.get(role)
+            if not rel:
+                return None
+            try:
+                stats = self._profile(self.suite.conf_dir / rel)
+            except SuiteError:
+                return None
+            files.update(profiles.short_file(f) for (f, _line, _name) in stats.stats)
+        return files
 
     def _store(self, findings: list[Finding], dismissed: list[Finding], series: list) -> Blame:
         conf_dir = self.suite.conf_dir
@@ -462,7 +559,7 @@ class Blamer:
             },
             series=series,
             gaps=accounting.gap_summaries(findings),
-            culprits=group_by_culprit(findings),
+            **culprit_lists(findings),
         )
 
     def _measured_per_series(self) -> dict[SeriesKey, list[int]]:
@@ -534,7 +631,8 @@ class Blamer:
                     continue
                 timed.add((timing, loc.pair))
                 step = Step(timing, *loc.pair, before, after)
-                extra.append(Located(step, loc.pair, replace(loc.bisect, built=0), derived=True))
+                extra.append(Located(step, loc.pair, replace(loc.bisect, built=0), derived=True,
+                                     sizes=key.signal == "instructions"))  # fmt: skip
         return extra
 
     def _timing_keys(self, key: SeriesKey) -> list[SeriesKey]:
@@ -543,8 +641,9 @@ class Blamer:
         if key.signal == "calls":
             return [key.timing()]
         wanted = key.timing().benchmark
-        return sorted({SeriesKey(b, p) for (b, p, _) in self.values if b == wanted},
-                      key=lambda k: k.params)  # fmt: skip
+        sizes = sorted({SeriesKey(b, p) for (b, p, _) in self.values if b == wanted},
+                       key=lambda k: (k.n or 0, k.params))  # fmt: skip
+        return sizes[-1:]  # the largest loop: start-up weighs least there
 
     def finding(self, loc: Located) -> Finding:
         step, pair, key = loc.step, loc.pair, loc.step.series
@@ -552,13 +651,23 @@ class Blamer:
         before = before if isinstance(before, float) else step.before
         after = after if isinstance(after, float) else step.after
         confirmation = None
-        if key.signal == "time":
+        sizing = loc.sizes
+        kind = step.kind
+        if sizing and pair not in self.timed_pairs:
+            confirmation = self.size(key, pair)
+            if confirmation.parent_median and confirmation.culprit_median is not None:
+                before, after = confirmation.parent_median, confirmation.culprit_median
+            kind = "regression" if after > before else "speedup"
+        elif key.signal == "time":
             confirmation = self.verdict(key, pair, step)
             if confirmation.significant:
                 before, after = confirmation.parent_median, confirmation.culprit_median
+        confirmed = None if confirmation is None else confirmation.significant
+        if sizing and not confirmed:
+            confirmed = None  # a size, not a verdict: never "dismissed as noise"
         return Finding(
-            id=_finding_id(step.kind, key, pair.culprit),
-            kind=step.kind,
+            id=_finding_id(kind, key, pair.culprit),
+            kind=kind,
             signal=key.signal,
             benchmark=key.benchmark,
             params=self.param_names(key),
@@ -570,8 +679,9 @@ class Blamer:
             culprit=self.history.commit(pair.culprit),
             parent=self.history.commit(pair.parent),
             bisect=loc.bisect,
-            confirmed=None if confirmation is None else confirmation.significant,
+            confirmed=confirmed,
             confirmation=confirmation,
+            sizing=sizing,
         )
 
     @cached_property
@@ -587,6 +697,12 @@ class Blamer:
     def param_names(self, key: SeriesKey) -> dict[str, str]:
         names = self._param_names.get(key.benchmark) or [f"p{i}" for i in range(len(key.params))]
         return dict(zip(names, key.params, strict=False))
+
+
+def _pair_regresses(located: list[Located], pair: Pair) -> bool:
+    """An exact step at ``pair`` went up: its wall-time size is a regression's cost."""
+    return any(loc.step.kind == "regression" for loc in located
+               if loc.pair == pair and loc.step.series.exact)  # fmt: skip
 
 
 def _pair_cost(located: list[Located], pair: Pair) -> float:

@@ -21,12 +21,21 @@ re-measurement shows it was wrong, and then moves to ``retracted`` with why::
                                   "calls", "primitive_calls", "own", "cumulative"}],
                    "notes": ["..."],
                    "profiles": {"culprit": "<path>", "parent": "<path>"}}],
-     "dismissed": [finding, ...],   # timing steps not confirmed side by side
+     "dismissed": [finding + {"dismissal": "why"}, ...],  # not confirmed side by side,
+                                    # or the commit changed nothing that ran
      "retracted": [finding + {"retracted": "why"}, ...],  # re-measured: no step
+     "superseded": [finding + {"retracted": "why"}, ...],  # range narrowed by a later run
      "set_aside": ["<path>", ...],  # corrupt files this run moved aside
      "series": [{"benchmark", "params", "measured", "failed", "skipped", "first",
                  "born", "steps", "explained", "unresolved": [{"left", "right", "why"}]}],
-     "gaps": [{"left", "right", "commits", "built", "log2", "culprits": [hash]}]}
+     "gaps": [{"left", "right", "commits", "built", "log2", "culprits": [hash]}],
+     "culprits": [{commit, parent, kind, instructions, wall, moves: [{workload, signal,
+                   kind, ratio, confirmed, spread, rounds, series}], pinned: true, ...}],
+     "ranges": [same, "pinned": false, "unmeasured", "failed", "open": "why"]}
+
+``culprits`` and ``ranges`` are derived from ``findings`` on reading: only a finding
+narrowed to two adjacent measured commits (``Finding.pinned``) names a culprit
+commit; the others are listed as the range between their two ends.
 
 A commit is ``{"hash": 40 hex, "short", "subject", "author", "date": ISO 8601}``.
 Function pairs are ``[parent, culprit]`` per loop iteration (seconds for times),
@@ -102,6 +111,7 @@ class Bisect:
     log2: int | None = None  # builds one bisection of that gap needs
     failed: list[str] = field(default_factory=list)  # hashes that did not build/run
     open: str | None = None  # why the step is not pinned to one commit (budget, --no-build)
+    unmeasured: int | None = None  # commits between its two ends still unmeasured
 
 
 @dataclass(frozen=True)
@@ -152,6 +162,10 @@ class Finding:
     notes: list[str] = field(default_factory=list)
     profiles: dict[str, str] = field(default_factory=dict)  # "culprit"/"parent" -> path
     retracted: str | None = None  # why a re-measurement showed it wrong (``merge``)
+    # A wall-time figure behind an exact step: the step's cost, not a step of its own
+    # (measured side by side with few rounds, or read from asv's stored results).
+    sizing: bool = False
+    dismissal: str | None = None  # why this step is no culprit (``dismissed`` only)
 
     @property
     def key(self) -> tuple[str, str, tuple[str, ...]]:
@@ -181,6 +195,57 @@ class Finding:
         """How far the step moved its series, as |log(ratio)|: what ranks culprits."""
         return abs(math.log(self.ratio)) if self.ratio > 0 else 0.0
 
+    @property
+    def pinned(self) -> bool:
+        """Narrowed to two adjacent commits, both measured: only then is the later
+        one *the* culprit. Otherwise the step lies somewhere in a range."""
+        b = self.bisect
+        return b is None or (not b.open and not b.failed)
+
+    @property
+    def costly(self) -> bool:
+        """A cost seen: an instruction step, or a timing step confirmed side by side."""
+        return self.signal == "instructions" or (self.signal == "time" and bool(self.confirmed))
+
+    @property
+    def workload_class(self) -> str:
+        """The benchmark class (one workload, every signal), e.g. ``HeavyJumpLoop``."""
+        parts = self.benchmark.split(".")
+        return parts[-2] if len(parts) >= 2 else self.benchmark
+
+    @property
+    def spread(self) -> tuple[float, float] | None:
+        """The range of wall-time ratios the side-by-side rounds allow (lowest culprit
+        round over highest parent round, and the other way round)."""
+        c = self.confirmation
+        if self.signal != "time" or c is None or not c.parent_rounds or not c.culprit_rounds:
+            return None
+        if min(c.parent_rounds) <= 0:
+            return None
+        return min(c.culprit_rounds) / max(c.parent_rounds), max(c.culprit_rounds) / min(
+            c.parent_rounds
+        )
+
+
+@dataclass(frozen=True)
+class Move:
+    """How one workload moved in one signal at one culprit: its largest step."""
+
+    workload: str  # benchmark class, e.g. "HeavyJumpLoop"
+    signal: str  # SIGNALS
+    kind: str  # KINDS
+    ratio: float  # after / before
+    # time only: True confirmed side by side; False timed side by side, no verdict
+    # (a size); None asv's stored results only.
+    confirmed: bool | None = None
+    spread: list[float] = field(default_factory=list)  # [low, high] ratio, time only
+    rounds: int = 0  # side-by-side rounds per commit behind a wall-time figure
+    series: list[str] = field(default_factory=list)  # "benchmark(params)"
+
+    @property
+    def costly(self) -> bool:
+        return self.signal == "instructions" or (self.signal == "time" and bool(self.confirmed))
+
 
 @dataclass(frozen=True)
 class Culprit:
@@ -192,16 +257,30 @@ class Culprit:
     commit: Commit
     parent: Commit
     kind: str
-    instructions: float | None  # the largest instruction ratio (farthest from 1)
-    wall: float | None  # the largest wall-time ratio confirmed side by side
+    # The headline figures of ``kind``'s direction: the largest instruction ratio,
+    # and the largest wall-time ratio confirmed side by side.
+    instructions: float | None
+    wall: float | None
     findings: list[str] = field(default_factory=list)  # ids, largest step first
     series: list[str] = field(default_factory=list)  # "benchmark(params)" moved
     functions: list[FunctionDiff] = field(default_factory=list)  # of the costliest finding
     note: str | None = None  # e.g. how much of the wall time the instructions explain
+    moves: list[Move] = field(default_factory=list)  # every workload and signal that moved
+    # False: a range. The step lies after ``parent`` and up to ``commit``, which
+    # were not narrowed to adjacent commits (``open`` says why).
+    pinned: bool = True
+    unmeasured: int = 0  # commits in the range not measured
+    failed: int = 0  # commits in the range that failed to build or run
+    open: str | None = None
 
     @property
     def cost(self) -> float:
         return max((abs(math.log(r)) for r in (self.instructions, self.wall) if r), default=0.0)
+
+    @property
+    def mixed(self) -> bool:
+        """Costly moves in both directions (some workloads slower, others faster)."""
+        return len({m.kind for m in self.moves if m.costly}) > 1
 
 
 OUTSIDE_INTERPRETER = (
@@ -210,56 +289,144 @@ OUTSIDE_INTERPRETER = (
 
 
 def group_by_culprit(findings: list[Finding]) -> list[Culprit]:
-    """One entry per culprit commit, ranked: regressions by cost, then speed-ups
-    by cost, then commits that only changed the work (call counts). A commit with
-    only unconfirmed timing steps is no culprit: nothing shows it changed anything."""
-    by_commit: dict[str, list[Finding]] = {}
+    """One entry per culprit commit (pinned findings) and one per range (the rest,
+    by their pair of ends), ranked: regressions by the cost of their regression,
+    then speed-ups, then commits that only changed the work (call counts). A commit
+    that slows some workloads and speeds up others is a regression whose ``moves``
+    show both. A commit with only timing steps never confirmed is no culprit:
+    nothing shows it changed anything. Sizing findings only size the others."""
+    groups: dict[tuple[str, ...], list[Finding]] = {}
     for f in findings:
-        by_commit.setdefault(f.culprit.hash, []).append(f)
-    out = []
-    for fs in by_commit.values():
-        fs = sorted(fs, key=lambda f: -f.cost)
-        instr = [f for f in fs if f.signal == "instructions"]
-        wall = [f for f in fs if f.signal == "time" and f.confirmed]
-        costly = instr + wall
-        worst_instr = max(instr, key=lambda f: f.cost, default=None)
-        worst_wall = max(wall, key=lambda f: f.cost, default=None)
-        if costly:
-            lead = max(costly, key=lambda f: f.cost)
-            kind = lead.kind
-        elif any(f.signal == "calls" for f in fs):
-            lead, kind = next(f for f in fs if f.signal == "calls"), "work"
-        else:
-            continue  # only timing steps never timed side by side: nothing shown changed
-        note = None
-        if worst_wall is not None and worst_wall.kind == "regression":
-            if worst_instr is None:
-                note = (
-                    f"wall time {worst_wall.ratio:.2f}×, no instruction step (under its "
-                    "threshold, or not measured): the cost may be outside the interpreter"
-                )
-            else:
-                i = worst_instr.ratio
-                share = math.log(i) / math.log(worst_wall.ratio) if worst_wall.ratio > 1 else 1.0
-                if share < 0.5:
-                    note = (f"wall time {worst_wall.ratio:.2f}×, instructions {i:.2f}×: "
-                            f"{OUTSIDE_INTERPRETER}")  # fmt: skip
-        with_functions = next((f for f in [lead, *fs] if f.functions), lead)
-        out.append(
-            Culprit(
-                commit=lead.culprit,
-                parent=lead.parent,
-                kind=kind,
-                instructions=worst_instr.ratio if worst_instr else None,
-                wall=worst_wall.ratio if worst_wall else None,
-                findings=[f.id for f in fs],
-                series=sorted({f"{f.benchmark}({', '.join(f.params.values())})" for f in fs}),
-                functions=with_functions.functions,
-                note=note,
-            )
-        )
+        key = (f.culprit.hash,) if f.pinned else (f.parent.hash, f.culprit.hash)
+        groups.setdefault(key, []).append(f)
+    out = [c for fs in groups.values() if (c := _culprit(fs)) is not None]
     order = {"regression": 0, "speedup": 1, "work": 2}
     return sorted(out, key=lambda c: (order.get(c.kind, 3), -c.cost, c.commit.date))
+
+
+def _culprit(fs: list[Finding]) -> Culprit | None:
+    fs = sorted(fs, key=lambda f: (-f.cost, f.id))
+    costly = [f for f in fs if f.costly]
+    if any(f.kind == "regression" for f in costly):
+        kind = "regression"
+    elif costly:
+        kind = "speedup"
+    elif any(f.signal == "calls" for f in fs):
+        kind = "work"
+    else:
+        return None  # only timing steps never confirmed side by side
+    direction = kind if kind != "work" else None
+    ahead = [f for f in fs if direction is None or f.kind == direction]
+    lead = next(f for f in ahead if f.costly or kind == "work")
+    worst_instr = max((f for f in ahead if f.signal == "instructions"), key=lambda f: f.cost,
+                      default=None)  # fmt: skip
+    worst_wall = max((f for f in ahead if f.signal == "time" and f.confirmed),
+                     key=lambda f: f.cost, default=None)  # fmt: skip
+    note = None
+    if worst_wall is not None and worst_wall.kind == "regression":
+        if worst_instr is None:
+            note = (
+                f"wall time {worst_wall.ratio:.2f}×, no instruction step (under its "
+                "threshold, or not measured): the cost may be outside the interpreter"
+            )
+        else:
+            i = worst_instr.ratio
+            share = math.log(i) / math.log(worst_wall.ratio) if worst_wall.ratio > 1 else 1.0
+            if share < 0.5:
+                note = (f"wall time {worst_wall.ratio:.2f}×, instructions {i:.2f}×: "
+                        f"{OUTSIDE_INTERPRETER}")  # fmt: skip
+    with_functions = next((f for f in [lead, *ahead] if f.functions), lead)
+    b = lead.bisect
+    return Culprit(
+        commit=lead.culprit,
+        parent=lead.parent,
+        kind=kind,
+        instructions=worst_instr.ratio if worst_instr else None,
+        wall=worst_wall.ratio if worst_wall else None,
+        findings=[f.id for f in fs],
+        series=sorted({_series_name(f) for f in fs if not f.sizing}),
+        functions=with_functions.functions,
+        note=note,
+        moves=moves(fs),
+        pinned=lead.pinned,
+        unmeasured=0 if b is None or not b.open else _unmeasured(fs),
+        failed=0 if b is None else len(b.failed),
+        open=b.open if b and b.open else None,
+    )
+
+
+def _series_name(f: Finding) -> str:
+    return f"{f.benchmark}({', '.join(f.params.values())})"
+
+
+def _unmeasured(fs: list[Finding]) -> int:
+    """Commits of the range not measured (for the series that measured the most)."""
+    return min((f.bisect.unmeasured or 0 for f in fs if f.bisect and f.bisect.open), default=0)
+
+
+SERIES_LISTS = ("regression", "speedup", "work")
+
+
+def series_lists(findings: list[Finding]) -> dict[str, list[Finding]]:
+    """The series that moved, as every view lists them: regressions and speed-ups
+    (instructions and wall time), then changes in work (call counts only). A wall-time
+    figure that only sizes an exact step is not a step of its own: not listed unless
+    it was confirmed side by side."""
+    out: dict[str, list[Finding]] = {k: [] for k in SERIES_LISTS}
+    for f in findings:
+        if f.sizing and not f.confirmed:
+            continue
+        out["work" if f.signal == "calls" else f.kind].append(f)
+    out["regression"].sort(key=lambda f: -f.ratio)
+    out["speedup"].sort(key=lambda f: f.ratio)
+    out["work"].sort(key=lambda f: -f.cost)
+    return out
+
+
+def culprit_lists(findings: list[Finding]) -> dict[str, list[Culprit]]:
+    """``Blame``'s ``culprits`` (pinned commits) and ``ranges`` of ``findings``."""
+    entries = group_by_culprit(findings)
+    return {
+        "culprits": [c for c in entries if c.pinned],
+        "ranges": [c for c in entries if not c.pinned],
+    }
+
+
+def moves(fs: list[Finding]) -> list[Move]:
+    """The largest step of each (workload, signal), workloads in order of their
+    largest costly step. Wall time counts once confirmed or sized side by side;
+    an unconfirmed timing step is not a move (nothing shows it)."""
+    best: dict[tuple[str, str], Finding] = {}
+    for f in fs:
+        if f.signal == "time" and not (f.confirmed or f.sizing):
+            continue
+        k = (f.workload_class, f.signal)
+        if k not in best or f.cost > best[k].cost:
+            best[k] = f
+    weight = {w: max((f.cost for (w2, _), f in best.items() if w2 == w and f.costly),
+                     default=0.0) for w, _ in best}  # fmt: skip
+    signal_order = {s: i for i, s in enumerate(("instructions", "time", "calls"))}
+    out = []
+    for (w, sig), f in sorted(best.items(), key=lambda kv: (-weight[kv[0][0]], kv[0][0],
+                                                           signal_order[kv[0][1]])):  # fmt: skip
+        c = f.confirmation
+        out.append(
+            Move(
+                workload=w,
+                signal=sig,
+                kind=f.kind,
+                ratio=f.ratio,
+                confirmed=(bool(f.confirmed) if c and c.culprit_rounds else None)
+                if sig == "time"
+                else None,
+                spread=list(f.spread or ()),
+                rounds=len(c.culprit_rounds) if c else 0,
+                series=sorted(
+                    _series_name(g) for g in fs if (g.workload_class, g.signal) == (w, sig)
+                ),
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -307,8 +474,12 @@ class Blame:
     options: dict[str, Any] = field(default_factory=dict)
     series: list[SeriesSummary] = field(default_factory=list)
     gaps: list[GapSummary] = field(default_factory=list)
-    culprits: list[Culprit] = field(default_factory=list)  # group_by_culprit(findings)
+    # group_by_culprit(findings), split: pinned commits, and ranges not narrowed
+    culprits: list[Culprit] = field(default_factory=list)
+    ranges: list[Culprit] = field(default_factory=list)
     retracted: list[Finding] = field(default_factory=list)  # shown wrong by re-measurement
+    # Wide-gap findings a later run narrowed: history, never listed.
+    superseded: list[Finding] = field(default_factory=list)
     set_aside: list[str] = field(default_factory=list)  # corrupt files moved aside by this run
     version: int = VERSION
 
@@ -326,6 +497,15 @@ class Blame:
             if f.signal == "time" and c is not None and c.separated is not None:
                 out[(*f.series, *f.pair)] = c
         return out
+
+    def sizes(self) -> dict[tuple, Confirmation]:
+        """Wall-time sizes measured side by side by earlier runs, by (benchmark,
+        params, parent, culprit): measured once, never paid for again."""
+        return {
+            (*f.series, *f.pair): f.confirmation
+            for f in self.findings
+            if f.sizing and f.confirmation is not None and f.confirmation.culprit_rounds
+        }
 
 
 # -- reading ------------------------------------------------------------------
@@ -452,6 +632,9 @@ def _finding(d: dict, where: str) -> Finding:
     return finding
 
 
+LISTS = ("findings", "dismissed", "retracted", "superseded")  # lists of findings in a store
+
+
 def parse_blame(data: Any) -> Blame:
     """A ``Blame`` from decoded JSON; ``SuiteError`` naming the first bad field."""
     try:
@@ -462,13 +645,13 @@ def parse_blame(data: Any) -> Blame:
         _get(d, "findings", "top level", list)
         lists = {
             key: [_finding(_obj(f, f"{key}[{i}]"), f"{key}[{i}]") for i, f in enumerate(d[key])]
-            for key in ("findings", "dismissed", "retracted")
+            for key in LISTS
             if isinstance(d.get(key), list)
         }
-        empty = {"findings": [], "dismissed": [], "retracted": [], "culprits": []}
+        empty = {key: [] for key in (*LISTS, "culprits", "ranges")}
         rest = _load(Blame, {**d, **empty}, "top level")
         blame = replace(rest, **lists)
-        blame = replace(blame, culprits=group_by_culprit(blame.findings))
+        blame = replace(blame, **culprit_lists(blame.findings))
     except _Bad as exc:
         raise SuiteError(str(exc)) from None
     ids = [f.id for f in blame.findings]
@@ -503,35 +686,53 @@ def dump_blame(blame: Blame, path: Path) -> None:
     write_json(path, to_json(blame))
 
 
-Recheck = typing.Callable[[Finding], "str | None"]
+class Outdated(NamedTuple):
+    """Why a stored finding no longer stands: ``retracted`` (a re-measurement shows
+    no step) or ``superseded`` (a later run narrowed its range)."""
+
+    fate: str  # "retracted" | "superseded"
+    reason: str
+
+
+Recheck = typing.Callable[[Finding], "Outdated | None"]
 
 
 def merge(stored: Blame | None, new: Blame, recheck: Recheck) -> Blame:
     """The store after a run: this run's findings and dismissals, plus every stored
     one it did not produce, keyed by (culprit, series): a run that looked at fewer
     commits or series (a quiet night, ``--range``, ``--bench``) never drops what an
-    earlier run found. A stored finding leaves only when this run shows it wrong:
-    a timing step dismissed side by side now, or ``recheck`` (the run's own data)
-    giving a reason; it then moves to ``retracted`` with that reason."""
+    earlier run found. A stored finding leaves the list only when this run shows it
+    wrong or out of date: dismissed now (side by side, or its commit changed nothing
+    that ran), or ``recheck`` (the run's own data) giving a reason. It then moves to
+    ``retracted`` or ``superseded`` with that reason, never out of the store."""
     if stored is None:
-        return new
+        return replace(new, **culprit_lists(new.findings))
     now_found = {f.key: f for f in new.findings}
     now_dismissed = {f.key: f for f in new.dismissed}
     findings, retracted = list(new.findings), {f.key: f for f in stored.retracted}
+    superseded = {f.key: f for f in stored.superseded}
     for old in stored.findings:
         if old.key in now_found:
             continue
         if old.key in now_dismissed:
-            why = now_dismissed[old.key].confirmation
-            reason = f"re-timed side by side: {why.reason if why else 'not confirmed'}"
+            why = now_dismissed[old.key]
+            if why.dismissal:
+                outcome: Outdated | None = Outdated("retracted", f"dismissed: {why.dismissal}")
+            else:
+                c = why.confirmation
+                reason = f"re-timed side by side: {c.reason if c and c.reason else 'not confirmed'}"
+                outcome = Outdated("retracted", reason)
         else:
-            reason = recheck(old)
-        if reason is None:
+            outcome = recheck(old)
+        if outcome is None:
             findings.append(old)
+        elif outcome.fate == "superseded":
+            superseded[old.key] = replace(old, retracted=f"{new.generated_at}: {outcome.reason}")
         else:
-            retracted[old.key] = replace(old, retracted=f"{new.generated_at}: {reason}")
+            retracted[old.key] = replace(old, retracted=f"{new.generated_at}: {outcome.reason}")
     for key in now_found:
         retracted.pop(key, None)  # found again: it was not wrong after all
+        superseded.pop(key, None)
     dismissed = list(new.dismissed) + [
         f for f in stored.dismissed if f.key not in now_found and f.key not in now_dismissed
     ]
@@ -540,7 +741,8 @@ def merge(stored: Blame | None, new: Blame, recheck: Recheck) -> Blame:
         findings=findings,
         dismissed=dismissed,
         retracted=list(retracted.values()),
-        culprits=group_by_culprit(findings),
+        superseded=list(superseded.values()),
+        **culprit_lists(findings),
     )
 
 
@@ -569,6 +771,10 @@ class Store:
     def verdicts(self) -> dict[tuple, Confirmation]:
         """Side-by-side verdicts of earlier runs (``Blame.verdicts``)."""
         return self.stored.verdicts() if self.stored else {}
+
+    def sizes(self) -> dict[tuple, Confirmation]:
+        """Wall-time sizes of earlier runs (``Blame.sizes``)."""
+        return self.stored.sizes() if self.stored else {}
 
     def keys(self) -> set[tuple]:
         return {f.key for f in self.stored.findings} if self.stored else set()

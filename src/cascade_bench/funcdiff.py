@@ -11,6 +11,7 @@ from .profiles import Bytecodes, FuncCost, FuncKey, is_cascade, per_iteration
 ZERO = FuncCost(0.0, 0.0, 0.0, 0.0)
 EVENT_LOOP_TURN = ("asyncio/base_events.py", "_run_once")
 THREAD_HANDOFF = ("concurrent/futures/thread.py", "submit")
+MIN_SHARE = 0.005  # a row under half a percent of the change explains nothing
 
 
 @dataclass(frozen=True)
@@ -75,20 +76,23 @@ def _notes(b: dict[FuncKey, FuncCost], a: dict[FuncKey, FuncCost]) -> list[str]:
 def rank_by_bytecodes(
     functions: list[FunctionDiff], before: Bytecodes, after: Bytecodes, limit: int = 10
 ) -> list[FunctionDiff]:
-    """The function table ordered by each Cascade function's share of the change in
-    bytecodes executed per iteration (stdlib callees charged to their Cascade
-    caller): deterministic, unlike own time. cProfile's columns are kept where the
-    function has them; stdlib functions that no Cascade function called (the event
-    loop) follow, by their own change."""
-    total = sum(a for a, _ in after.values()) - sum(b for b, _ in before.values())
+    """The function table ordered by each function's share of the change in
+    bytecodes executed per iteration: deterministic, unlike own time. Every bytecode
+    is charged to exactly one function (stdlib callees to the Cascade function that
+    called them; the rest, like the event loop, to themselves), so a share is of the
+    gross change, the sum of every function's change in absolute value, and lies in
+    [-100 %, +100 %]. Rows that account for under half a percent are left out.
+    cProfile's columns are kept where the function has them."""
+    keys = set(before) | set(after)
+    delta = {k: after.get(k, (0, 0))[1] - before.get(k, (0, 0))[1] for k in keys}
+    gross = sum(abs(d) for d in delta.values())
     by_key = {(f.file, f.function): f for f in functions}
     rows = []
-    for key in set(before) | set(after):
-        (own_b, charged_b), (own_a, charged_a) = before.get(key, (0, 0)), after.get(key, (0, 0))
-        cascade = is_cascade(key)
-        delta = charged_a - charged_b if cascade else own_a - own_b
-        if abs(delta) < 0.005:
+    for key in keys:
+        share = delta[key] / gross if gross else None
+        if abs(delta[key]) < 0.005 or (share is not None and abs(share) < MIN_SHARE):
             continue
+        charged_b, charged_a = before.get(key, (0, 0))[1], after.get(key, (0, 0))[1]
         known = by_key.get(key) or _bare(by_key, key)
         pairs = (known.calls, known.primitive_calls, known.own, known.cumulative) if known else (
             (0.0, 0.0),) * 4  # fmt: skip
@@ -96,13 +100,13 @@ def rank_by_bytecodes(
             FunctionDiff(
                 file=key[0],
                 function=key[1],
-                cascade=cascade,
+                cascade=is_cascade(key),
                 calls=pairs[0],
                 primitive_calls=pairs[1],
                 own=pairs[2],
                 cumulative=pairs[3],
-                bytecodes=(charged_b, charged_a) if cascade else (own_b, own_a),
-                share=delta / total if total else None,
+                bytecodes=(charged_b, charged_a),
+                share=share,
             )
         )
     rows.sort(key=lambda f: (not f.cascade, -abs(f.bytecodes[1] - f.bytecodes[0]), f.label))

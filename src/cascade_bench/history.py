@@ -6,6 +6,7 @@ import ast
 import re
 from functools import cache, cached_property
 
+from . import relevance
 from .asvconf import Suite
 from .findings import Commit
 from .suite import SuiteError
@@ -88,6 +89,22 @@ class History:
                 new_lines.update(range(c, c + d))
         flush()
         return frozenset(out)
+
+    @cache  # noqa: B019 - one History per command; commits never change
+    def changed_files(self, parent: str, culprit: str) -> tuple[str, ...]:
+        """Repository paths the diff from ``parent`` to ``culprit`` touches."""
+        out = self.suite.git("diff", "--name-only", "--no-renames", "-z", parent, culprit)
+        return tuple(p for p in out.split("\0") if p)
+
+    def formatting_only(self, parent: str, culprit: str, path: str) -> bool:
+        """``path`` parses to the same tree at both commits (formatting, comments)."""
+        return relevance.same_syntax(self._source(parent, path), self._source(culprit, path))
+
+    def _source(self, commit: str, path: str) -> str | None:
+        try:
+            return self.suite.git("show", f"{commit}:{path}")
+        except SuiteError:
+            return None  # added or deleted: not a formatting change
 
     @cache  # noqa: B019 - one History per command; commits never change
     def commit(self, commit: str) -> Commit:

@@ -47,8 +47,20 @@ def _classify(value: object) -> float | str:
     return float(value)  # type: ignore[arg-type]
 
 
-def load_file(path: Path) -> list[Point]:
-    """Points of one results file; SuiteError (one line) if it is corrupt or partial."""
+def benchmark_versions(results_dir: Path) -> dict[str, str] | None:
+    """Each benchmark's current version, from asv's ``benchmarks.json`` (None if it
+    cannot be read: then every stored value is used, as asv's own tools do without it)."""
+    try:
+        meta = json.loads((Path(results_dir) / "benchmarks.json").read_text(encoding="utf-8"))
+        return {k: v["version"] for k, v in meta.items() if isinstance(v, dict) and "version" in v}
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return None
+
+
+def load_file(path: Path, versions: dict[str, str] | None = None) -> list[Point]:
+    """Points of one results file; SuiteError (one line) if it is corrupt or partial.
+    With ``versions``, values stored by another version of a benchmark are left out,
+    as asv does: an edited benchmark starts a new series."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -57,6 +69,8 @@ def load_file(path: Path) -> list[Point]:
         raise SuiteError(f"corrupt results file {path}: {str(exc).splitlines()[0]}") from None
     points = []
     for key in res.get_all_result_keys():
+        if versions is not None and res.benchmark_version.get(key) != versions.get(key):
+            continue
         values = res.get_result_value(key, res.get_result_params(key))
         for combo, value in zip(combos(res.get_result_params(key)), values, strict=False):
             points.append(
@@ -76,9 +90,10 @@ def load_machine(
     if not (machine_dir / "machine.json").is_file():
         raise SuiteError(f"no asv results for machine {machine!r} in {results_dir}")
     points: list[Point] = []
+    versions = benchmark_versions(results_dir)
     for path in result_files(results_dir, machine):
         try:
-            points.extend(load_file(path))
+            points.extend(load_file(path, versions))
         except SuiteError:
             if set_aside is None:
                 raise

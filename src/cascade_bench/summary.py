@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import math
+import re
+
 from . import fmt
-from .findings import Blame, Culprit, Finding, FunctionDiff
+from .findings import Blame, Culprit, Finding, FunctionDiff, Move, series_lists
 
 KIND_WORDS = {
     "regression": "REGRESSION",
     "speedup": "speed-up",
     "work": "work changed (call counts only)",
 }
+SIGNAL_WORDS = {"instructions": "instructions", "calls": "calls", "time": "wall time"}
+
+
+def direction(signal: str, ratio: float) -> str:
+    """The one word for which way a series moved: counts are more or fewer, wall
+    time is slower or faster."""
+    up = ratio >= 1
+    if signal == "time":
+        return "slower" if up else "faster"
+    return "more" if up else "fewer"
 
 
 def step_text(f: Finding) -> str:
     """The size of a step in words: "3.1× slower", "2.8× more calls per iteration"."""
     size = fmt.factor(f.ratio)
-    if f.signal == "calls":
-        return f"{size} {'more' if f.ratio >= 1 else 'fewer'} calls per iteration"
-    return f"{size} {'slower' if f.ratio >= 1 else 'faster'}"
+    if f.signal == "time":
+        return f"{size} {direction('time', f.ratio)}"
+    return f"{size} {direction(f.signal, f.ratio)} {f.signal} per iteration"
 
 
 def evidence(f: Finding) -> str:
@@ -32,50 +45,141 @@ def evidence(f: Finding) -> str:
         return f"confirmed side by side ({rounds} rounds each, separated)"
     if f.confirmed:
         return "confirmed side by side"
+    if f.sizing:
+        return wall_evidence(f.confirmed, rounds, f.spread)
     if f.confirmed is False:
         return "NOT confirmed side by side"
     return "NOT confirmed (no side-by-side run)"
 
 
-def function_row(fn: FunctionDiff) -> str:
+def wall_evidence(confirmed: bool | None, rounds: int, spread: object) -> str:
+    """How a wall-time figure was measured, with its spread where there is one."""
+    if confirmed:
+        return "confirmed side by side"
+    if rounds:
+        lo, hi = spread if spread else (None, None)
+        span = f": {lo:.2f}–{hi:.2f}×" if lo is not None else ""
+        return f"sized side by side, {rounds} rounds{span}"
+    return "asv's stored results, not side by side"
+
+
+def function_row(fn: FunctionDiff, pinned: bool = True) -> str:
     share = f"{fn.share:+.0%} of the change  " if fn.share is not None else ""
     codes = (
         f"bytecodes {fmt.count(fn.bytecodes[0])}→{fmt.count(fn.bytecodes[1])}  "
         if fn.bytecodes
         else ""
     )
+    edited = f"  [{edited_words(pinned)}]" if fn.edited else ""
     return (
-        f"{fn.label}{'  [edited in this commit]' if fn.edited else ''}  {share}{codes}"
+        f"{fn.label}{edited}  {share}{codes}"
         f"calls {fn.calls[0]:.2f}→{fn.calls[1]:.2f}  "
         f"own {fmt.time(fn.own[0])}→{fmt.time(fn.own[1])}  "
         f"cum {fmt.time(fn.cumulative[0])}→{fmt.time(fn.cumulative[1])}"
     )
 
 
+def edited_words(pinned: bool) -> str:
+    return "edited in this commit" if pinned else "edited in this range"
+
+
+def move_text(m: Move) -> str:
+    """``instructions 3.10× more``; ``wall time 2.95× slower [confirmed side by side]``."""
+    text = f"{SIGNAL_WORDS[m.signal]} {fmt.factor(m.ratio)} {direction(m.signal, m.ratio)}"
+    if m.signal == "time":
+        text += f" [{wall_evidence(m.confirmed, m.rounds, m.spread)}]"
+    return text
+
+
+def _workload_kind(moves: list[Move]) -> str:
+    """A workload's direction: that of its costly move (instructions, confirmed wall
+    time), else its call counts ("work"), else its wall-time figure."""
+    costly = [m for m in moves if m.costly]
+    if costly:
+        return max(costly, key=lambda m: abs(math.log(m.ratio)) if m.ratio > 0 else 0).kind
+    return "work" if any(m.signal == "calls" for m in moves) else moves[0].kind
+
+
 def cost_text(c: Culprit) -> str:
-    """``instructions 1.52×, wall time 1.61× (confirmed)``."""
-    parts = []
-    if c.instructions is not None:
-        parts.append(f"instructions {fmt.factor(c.instructions)} "
-                     f"{'more' if c.instructions >= 1 else 'fewer'}")  # fmt: skip
-    if c.wall is not None:
-        parts.append(f"wall time {fmt.factor(c.wall)} {'slower' if c.wall >= 1 else 'faster'}"
-                     " (confirmed side by side)")  # fmt: skip
-    return ", ".join(parts) or "no cost measured"
+    """Every direction the commit moved, regressions first: ``REGRESSION in
+    HeavyJumpLoop (instructions 1.24× more, wall time 1.25× slower (…)); speed-up
+    in VMCountdown (instructions 1.31× fewer)``."""
+    if not c.moves:  # a store written before moves were kept
+        parts = []
+        if c.instructions is not None:
+            parts.append(f"instructions {fmt.factor(c.instructions)} "
+                         f"{direction('instructions', c.instructions)}")  # fmt: skip
+        if c.wall is not None:
+            parts.append(f"wall time {fmt.factor(c.wall)} {direction('time', c.wall)}"
+                         " (confirmed side by side)")  # fmt: skip
+        return f"{KIND_WORDS.get(c.kind, c.kind)}; " + (", ".join(parts) or "no cost measured")
+    by_workload: dict[str, list[Move]] = {}
+    for m in c.moves:
+        by_workload.setdefault(m.workload, []).append(m)
+    groups: dict[str, list[str]] = {}
+    for workload, ms in by_workload.items():
+        text = f"{workload} ({', '.join(move_text(m) for m in ms)})"
+        groups.setdefault(_workload_kind(ms), []).append(text)
+    return "; ".join(
+        f"{KIND_WORDS[kind]} in {', '.join(groups[kind])}" for kind in KIND_WORDS if kind in groups
+    )
+
+
+def tally(culprits: list[Culprit], ranges: list[Culprit]) -> str:
+    """The counts every view shows: ``3 culprit commits: 2 with regressions (1 also
+    with speed-ups), 1 with speed-ups only; 1 range not narrowed to one commit``."""
+    bad = [c for c in culprits if c.kind == "regression"]
+    ups = [c for c in culprits if c.kind == "speedup"]
+    work = [c for c in culprits if c.kind == "work"]
+    parts = [f"{len(bad)} with regressions" + (
+        f" ({sum(c.mixed for c in bad)} also with speed-ups)" if any(c.mixed for c in bad) else ""
+    )]  # fmt: skip
+    if ups:
+        parts.append(f"{len(ups)} with speed-ups only")
+    if work:
+        parts.append(f"{len(work)} that changed only the work (call counts)")
+    text = f"{_n(len(culprits), 'culprit commit')}: {', '.join(parts)}"
+    if ranges:
+        text += f"; {_n(len(ranges), 'range')} not narrowed to one commit"
+    return text
+
+
+def _n(k: int, noun: str) -> str:
+    return f"{k} {noun}{'s' if k != 1 else ''}"
 
 
 def culprit_lines(blame: Blame, top: int = 3) -> list[str]:
-    """The short list first: one line per culprit commit, ranked by cost."""
-    out = [f"CULPRIT COMMITS ({len(blame.culprits)})"]
+    """The short list first: one line per culprit commit, ranked by cost; then the
+    steps not narrowed to one commit, as ranges (never as a culprit)."""
+    out = [f"CULPRIT COMMITS ({len(blame.culprits)}): {tally(blame.culprits, blame.ranges)}"]
     for i, c in enumerate(blame.culprits, 1):
         out.append(
             f"  {i}. {c.commit.short} {c.commit.subject[:60]!r} ({c.commit.date[:10]}): "
-            f"{KIND_WORDS.get(c.kind, c.kind)}; {cost_text(c)}; {len(c.series)} series"
+            f"{cost_text(c)}; {len(c.series)} series"
         )
         if c.note:
             out.append(f"     {c.note}")
         out.extend(f"     {function_row(fn)}" for fn in c.functions[:top])
+    if blame.ranges:
+        out.append(f"NOT NARROWED TO ONE COMMIT ({len(blame.ranges)}): the step lies in a range")
+    for i, c in enumerate(blame.ranges, 1):
+        out.append(f"  {i}. {range_text(c)}: {cost_text(c)}; {len(c.series)} series")
+        out.extend(f"     {function_row(fn, pinned=False)}" for fn in c.functions[:top])
     return out
+
+
+def range_text(c: Culprit) -> str:
+    """``between 1a2b3c4d and 5d6e7f8a (3 commits not measured: --budget spent)``."""
+    why = []
+    if c.unmeasured:
+        why.append(f"{_n(c.unmeasured, 'commit')} not measured")
+    if c.failed:
+        why.append(f"{c.failed} failed to build or run")
+    # blame's reasons read "3 unmeasured commit(s) between (--budget spent)": the cause
+    m = re.search(r"\(([^()]*)\)$", c.open or "")
+    reason = m.group(1) if m else (c.open or "")
+    detail = ", ".join(why) + (f": {reason}" if reason else "")
+    return f"between {c.parent.short} and {c.commit.short} ({detail or 'not narrowed'})"
 
 
 def worst(findings: list[Finding]) -> Finding | None:
@@ -90,57 +194,82 @@ def worst(findings: list[Finding]) -> Finding | None:
 
 
 def verdict(blame: Blame, markdown: bool = False) -> str:
-    """The first line a person reads: how many culprit commits cost something, and
-    the costliest one with its function. ``markdown``: the subject and function
-    escaped (``fmt.markdown_text``), as the Markdown summary embeds them."""
-    bad = [c for c in blame.culprits if c.kind == "regression"]
+    """The first line a person reads: the tally of culprit commits (``tally``) and
+    the costliest regression with its function. ``markdown``: the subject and
+    function escaped (``fmt.markdown_text``), as the Markdown summary embeds them."""
+    return headline(blame.culprits, blame.ranges, markdown)
+
+
+def headline(culprits: list[Culprit], ranges: list[Culprit], markdown: bool = False) -> str:
+    """``verdict``'s sentence for these lists (the report joins several machines')."""
+    if not culprits and not ranges:
+        return "No regression and no speed-up attributed."
+    text = tally(culprits, ranges) + "."
+    bad = [c for c in culprits if c.kind == "regression"]
     if not bad:
-        return "No regression."
-    c = bad[0]  # ranked by cost
+        open_bad = [c for c in ranges if c.kind == "regression"]
+        if open_bad:
+            text += (f" No regression pinned to one commit; {len(open_bad)} range(s) with "
+                     "regressions need narrowing (run blame with a larger --budget).")  # fmt: skip
+        return text
+    c = max(bad, key=lambda c: c.cost)
     subject = c.commit.subject[:50]
     subject = f"'{fmt.markdown_text(subject)}'" if markdown else repr(subject)
     fn = ""
     if c.functions:
         label = c.functions[0].label
         fn = f", in {_code(label) if markdown else label}"
-    return (
-        f"{len(bad)} culprit commit(s) with regressions ({len(blame.counted)} series). "
-        f"Worst: {c.commit.short} {subject}: {cost_text(c)}{fn}"
-    )
+    return f"{text} Worst: {c.commit.short} {subject}: {cost_text(c)}{fn}"
+
+
+TITLES = {
+    "regression": "REGRESSED SERIES",
+    "speedup": "SPED-UP SERIES",
+    "work": "WORK CHANGED (call counts only)",
+}
+
+
+def where_text(f: Finding) -> str:
+    """``culprit 1a2b3c4d 'subject' (date), vs 0a1b2c3d`` or, not narrowed, the range."""
+    c = f.culprit
+    if not f.pinned:
+        b = f.bisect
+        why = b.open if b and b.open else f"{len(b.failed) if b else 0} failing commit(s) between"
+        return f"between {f.parent.short} and {c.short} (NOT narrowed to one commit: {why})"
+    gap = f"; gap of {f.bisect.gap} commit(s) bisected" if f.bisect and f.bisect.gap else ""
+    return f"culprit {c.short} {c.subject[:60]!r} ({c.date[:10]}), vs {f.parent.short}{gap}"
 
 
 def terminal(blame: Blame, top: int = 5) -> str:
     out = [*culprit_lines(blame), ""]
-    for kind, title in (("regression", "REGRESSIONS"), ("speedup", "SPEED-UPS")):
-        items = [f for f in blame.findings if f.kind == kind]
-        out.append(f"{title} ({len(items)})")
+    for kind, items in series_lists(blame.findings).items():
+        out.append(f"{TITLES[kind]} ({len(items)})")
         for f in items:
             out.append(
                 f"  {f.benchmark} [{fmt.params(f.params)}]  {fmt.span(f.before, f.after, f.unit)}"
                 f"  ({step_text(f)}, {evidence(f)})"
             )
-            b, c = f.bisect, f.culprit
-            where = ""
-            if b is not None:
-                where = f"; gap of {b.gap} commit(s)"
-                where += f", {len(b.failed)} failing skipped" if b.failed else ""
-                where += f"; NOT pinned: {b.open}" if b.open else ""
-            out.append(
-                f"    culprit {c.short} {c.subject[:60]!r} ({c.date[:10]}), "
-                f"vs {f.parent.short}{where}"
-            )
-            out.extend(f"      {function_row(fn)}" for fn in f.functions[:top])
+            out.append(f"    {where_text(f)}")
+            out.extend(f"      {function_row(fn, f.pinned)}" for fn in f.functions[:top])
             out.extend(f"      note: {n}" for n in f.notes)
     if blame.dismissed:
-        out.append(f"DISMISSED AS NOISE ({len(blame.dismissed)}): not confirmed side by side")
+        out.append(f"DISMISSED ({len(blame.dismissed)}): steps that are no culprit")
         out.extend(
-            f"  {f.benchmark} [{fmt.params(f.params)}] at {f.culprit.short}"
+            f"  {f.benchmark} [{fmt.params(f.params)}] at {f.culprit.short}: {dismissal_text(f)}"
             for f in blame.dismissed
         )
     out.extend(_gap_lines(blame))
     out.extend(_series_lines(blame))
     out.append(f"built {len(blame.built)} commit(s) for this run")
     return "\n".join(out)
+
+
+def dismissal_text(f: Finding) -> str:
+    """Why a step is no culprit: its commit changed nothing that ran, or the timing
+    step did not hold up side by side."""
+    if f.dismissal:
+        return f"changed nothing that ran: {f.dismissal}"
+    return "noise: not confirmed side by side"
 
 
 def _gap_lines(blame: Blame) -> list[str]:
@@ -193,25 +322,41 @@ def markdown(blame: Blame, top: int = 5) -> str:
     md = fmt.markdown_text
     lines = [f"**{verdict(blame, markdown=True)}**", ""]
     if blame.culprits:
-        lines += ["| # | culprit | verdict | cost | top function |", "|---|---|---|---|---|"]
+        lines += ["| # | culprit | cost, every direction | top function |", "|---|---|---|---|"]
         for i, c in enumerate(blame.culprits, 1):
             fn = _code(c.functions[0].label) if c.functions else ""
             lines.append(
                 f"| {i} | {_code(c.commit.short)} {md(c.commit.subject)} "
-                f"| {KIND_WORDS.get(c.kind, c.kind)} | {cost_text(c)} | {fn} |"
+                f"| {cost_text(c)} | {fn} |"
             )
-        lines += ["", "<details><summary>Every series that moved</summary>", ""]
-    for f in blame.findings:
-        lines.append(
-            f"- {f.kind}: {_code(f.benchmark)} ({md(fmt.params(f.params))}) {step_text(f)} — "
-            f"{evidence(f)} — culprit {_code(f.culprit.short)} {md(f.culprit.subject)} "
-            f"(vs {_code(f.parent.short)})"
-        )
-        lines.extend(f"  - {_code(function_row(fn))}" for fn in f.functions[:top])
+        lines.append("")
+    if blame.ranges:
+        lines += [
+            "Not narrowed to one commit (the step lies somewhere in the range):",
+            "",
+            "| # | range | cost, every direction | top function |",
+            "|---|---|---|---|",
+        ]
+        for i, c in enumerate(blame.ranges, 1):
+            fn = _code(c.functions[0].label) if c.functions else ""
+            lines.append(f"| {i} | {md(range_text(c))} | {cost_text(c)} | {fn} |")
+        lines.append("")
+    listed = series_lists(blame.findings)
+    if any(listed.values()):
+        lines += ["<details><summary>Every series that moved</summary>", ""]
+    for kind, items in listed.items():
+        for f in items:
+            lines.append(
+                f"- {TITLES[kind].lower()}: {_code(f.benchmark)} ({md(fmt.params(f.params))}) "
+                f"{step_text(f)} — {evidence(f)} — {md(where_text(f))}"
+            )
+            lines.extend(f"  - {_code(function_row(fn, f.pinned))}" for fn in f.functions[:top])
     if blame.dismissed:
-        lines.append(
-            f"- {len(blame.dismissed)} timing step(s) dismissed as noise "
-            "(not confirmed side by side)"
+        lines.append(f"- {len(blame.dismissed)} step(s) dismissed:")
+        lines.extend(
+            f"  - {_code(f.benchmark)} ({md(fmt.params(f.params))}) at "
+            f"{_code(f.culprit.short)}: {md(dismissal_text(f))}"
+            for f in blame.dismissed
         )
     if blame.series:
         steps = sum(s.steps for s in blame.series)
@@ -223,7 +368,7 @@ def markdown(blame: Blame, top: int = 5) -> str:
                 f"{_code(f'{u.left[:8]}..{u.right[:8]}')}: {md(u.why)}"
                 for u in s.unresolved
             )
-    if blame.culprits:
+    if any(listed.values()):
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 

@@ -35,6 +35,35 @@ def side_by_side_args(rounds: int) -> tuple[str, ...]:
     )  # fmt: skip
 
 
+# Sizing the wall-time cost of an exact (instruction) step: the step is known to
+# exist, so the run measures how large it is, not whether it is there. Three rounds
+# per commit, not interleaved: one install per commit instead of one per round
+# (8 interleaved rounds cost 16 installs a pair, most of a side-by-side run here).
+SIZE_ROUNDS = 3
+
+
+def sizing_args() -> tuple[str, ...]:
+    """``asv run`` options of a sizing run (see SIZE_ROUNDS); samples split into rounds."""
+    return (
+        "--record-samples", "--no-interleave-rounds",
+        "-a", f"rounds={SIZE_ROUNDS}", "-a", f"repeat={SAMPLES_PER_ROUND}",
+    )  # fmt: skip
+
+
+def size(sa: list[float], sb: list[float]) -> dict:
+    """Medians and per-round medians of a sizing run: a figure with its spread, no
+    verdict (``separated`` and ``significant`` stay unset)."""
+    return {
+        "parent_median": statistics.median(sa),
+        "culprit_median": statistics.median(sb),
+        "parent_samples": len(sa),
+        "culprit_samples": len(sb),
+        "parent_rounds": round_medians(sa),
+        "culprit_rounds": round_medians(sb),
+        "reason": f"sized side by side ({SIZE_ROUNDS} rounds each): a size, not a verdict",
+    }
+
+
 def side_by_side_verdict(
     sa: list[float],
     sb: list[float],

@@ -42,6 +42,8 @@ class Features:
     born_slow: bool = False
     # A real slowdown of a few percent, without new calls: only instructions see it.
     subtle_slow: bool = False
+    # One commit, both directions: the Jump loops slower, the VM countdown faster.
+    mixed: bool = False
 
 
 def _always(_: Features) -> bool:

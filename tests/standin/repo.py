@@ -94,6 +94,7 @@ class _Step:
     facade: str | None = None
     broken_member: str | None = None
     note: str | None = None  # a line appended to docs/notes.md
+    example: str | None = None  # a line appended to examples/demo.py (no workload runs it)
     changes: tuple[Change, ...] = ()
     fails: frozenset[str] = frozenset()
 
@@ -204,7 +205,12 @@ def _history() -> list[_Step]:
         {"churn_calls_c": True},
         (change(resolver, "calls", implicit + vm), change(note_resolved, "calls", implicit + vm)),
     )
-    add("settle", "Docs: churn settled", note="Churn settled.")
+    add(
+        "settle",
+        "Docs and an example: churn settled",
+        note="Churn settled.",
+        example="print('churn settled')",
+    )
     add(
         "jump_era",
         "Explicit control flow: Jump, select_jump, bind; facade becomes cascade-sdk",
@@ -245,6 +251,16 @@ def _history() -> list[_Step]:
         "Checksum the plan (a few percent slower)",
         {"subtle_slow": True},
         (change(solver, "cost", jumps),),
+    )
+    add(
+        "mixed",
+        "Bind VM tail calls directly; index Jump routes (slow)",
+        {"mixed": True},
+        (
+            change(run_vm, "speedup", vm),
+            change(run_graph, "slowdown", jumps),
+            change("runtime/engine.py:_index_routes", "slowdown", jumps),
+        ),
     )
     return steps
 
@@ -329,11 +345,17 @@ def build_standin_repo(path: Path) -> StandinRepo:
     _git(path, "init", "-q", "-b", "main")
     repo = StandinRepo(path=path)
     notes = ["# Notes\n\n"]
+    examples: list[str] = []
     for i, step in enumerate(HISTORY):
         if step.note:
             notes.append(f"- {step.note}\n")
+        if step.example:
+            examples.append(step.example + "\n")
         tree = render_tree(step.features, step.facade, step.broken_member)
         tree.update({"README.md": _README, "docs/notes.md": "".join(notes)})
+        if examples:
+            header = '"""Example script: no benchmark runs it."""\n'
+            tree["examples/demo.py"] = header + "".join(examples)
         _write_tree(path, tree)
         repo.commits[step.label] = _commit(
             path, f"{step.label}: {step.message}", _BASE_DATE + 3600 * i

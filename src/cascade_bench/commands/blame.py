@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     store = findings.blame_path(bench.blame_dir, machine)
     with lock.hold(bench.lock_path, "blame"):
         stored = findings.Store.open(store)
-        blamer = Blamer(bench, opts, previous=stored.verdicts())
+        blamer = Blamer(bench, opts, previous=stored.verdicts(), sizes=stored.sizes())
         blame = blamer.run()
         merged = stored.update(blame, blamer.recheck)
     if args.json:

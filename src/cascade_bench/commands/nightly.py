@@ -137,7 +137,7 @@ def _night(bench: Suite, machine: str, args: argparse.Namespace) -> int:
 
 def _blame(bench: Suite, opts: Options, store: findings.Store) -> tuple[Blame, Blame]:
     """One blame run merged into the store: (this run, the store after it)."""
-    blamer = Blamer(bench, opts, previous=store.verdicts())
+    blamer = Blamer(bench, opts, previous=store.verdicts(), sizes=store.sizes())
     blame = blamer.run()
     return blame, store.update(blame, blamer.recheck)
 
@@ -161,12 +161,21 @@ def summarize(
     set_aside: list[Path],
 ) -> str:
     bad = [c for c in tonight.culprits if c.kind == "regression"]
+    open_bad = [c for c in tonight.ranges if c.kind == "regression"]
     if not new:
         head = (
             "## Nightly: nothing new\n\nNo new commits since the last run; nothing was benchmarked."
         )
     elif bad:
-        head = f"## Nightly: {len(bad)} regression(s) in new commits\n\n{summary.markdown(tonight)}"
+        head = (
+            f"## Nightly: {len(bad)} culprit commit(s) with regressions\n\n"
+            f"{summary.markdown(tonight)}"
+        )
+    elif open_bad:
+        head = (
+            f"## Nightly: regressions in {len(open_bad)} range(s) not narrowed to one commit\n\n"
+            f"{summary.markdown(tonight)}"
+        )
     else:
         head = "## Nightly: no regression in new commits\n"
     lines = [head, ""]
@@ -180,7 +189,8 @@ def summarize(
         lines.append(f"Other culprit commits: {len(others)} (speed-ups, or work changed at no "
                      "measured cost).")  # fmt: skip
     if tonight.dismissed:
-        lines.append(f"{len(tonight.dismissed)} timing step(s) dismissed as noise.")
+        lines.append(f"{len(tonight.dismissed)} step(s) dismissed (noise, or a commit that "
+                     "changed nothing that ran).")  # fmt: skip
     if store is not None:
         older = [f for f in store.findings if f.key not in before and f.culprit.hash not in new]
         open_regressions = {f.culprit.hash for f in store.findings if f.counts}

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import jinja2
 
 from .. import fmt, suite, summary
-from ..findings import Commit, Culprit, Finding, FunctionDiff, Source
+from ..findings import Commit, Culprit, Finding, FunctionDiff, Source, series_lists
 from ..summary import step_text
 from . import chart
 
@@ -114,8 +114,22 @@ class FindingView:
         return text
 
     @property
+    def where(self) -> str:
+        """``culprit`` for a pinned step; for the rest, the range it lies in."""
+        return "culprit" if self.f.pinned else "range ends at"
+
+    @property
+    def edited_words(self) -> str:
+        return summary.edited_words(self.f.pinned)
+
+    @property
     def evidence(self) -> str:
         f = self.f
+        if f.sizing and not f.confirmed:
+            c = f.confirmation
+            return "wall time behind an instruction step: " + summary.wall_evidence(
+                f.confirmed, len(c.culprit_rounds) if c else 0, f.spread
+            )
         if f.signal == "instructions":
             return "exact instruction-count step (valgrind: deterministic cost)"
         if f.signal == "calls":
@@ -214,6 +228,14 @@ class CulpritView:
     def cost(self) -> str:
         return summary.cost_text(self.c)
 
+    @property
+    def range(self) -> str:
+        return summary.range_text(self.c)
+
+    @property
+    def edited_words(self) -> str:
+        return summary.edited_words(self.c.pinned)
+
     def rows(self, limit: int = 3) -> list[FunctionRow]:
         return [FunctionRow(fn, chart.changed(fn)) for fn in self.c.functions[:limit]]
 
@@ -225,6 +247,7 @@ class MachineView:
     generated_at: str = ""
     error: str | None = None
     culprits: list[CulpritView] = field(default_factory=list)
+    ranges: list[CulpritView] = field(default_factory=list)  # not narrowed to one commit
     regressions: list[FindingView] = field(default_factory=list)
     speedups: list[FindingView] = field(default_factory=list)
     work: list[FindingView] = field(default_factory=list)  # call counts only
@@ -241,26 +264,20 @@ def _worst(views: list[FindingView]) -> FindingView | None:
 
 
 def verdict(machines: list[MachineView]) -> str:
+    """The banner: the same sentence as the terminal and the Markdown summary
+    (``summary.headline``), over every machine's lists."""
     if not machines:
         return "No attribution yet: run cascade-bench blame, then asv publish again."
-    culprits = [cv for m in machines for cv in m.culprits]
-    if not culprits:
-        if all(m.error for m in machines):
-            return "The blame store could not be read (see below)."
-        return "No regressions or speed-ups attributed."
-    bad = [cv for cv in culprits if cv.c.kind == "regression"]
-    ups = [cv for cv in culprits if cv.c.kind == "speedup"]
-    text = f"{len(bad)} culprit commit{'s' if len(bad) != 1 else ''} with regressions"
-    if ups:
-        text += f", {len(ups)} with speed-ups"
-    if not bad:
-        return text + "."
-    worst = max(bad, key=lambda cv: cv.c.cost)
-    text += f"; worst: {worst.c.commit.short} ({worst.cost})"
-    if len(machines) > 1 and worst.lead:
-        text += f" on {worst.lead.machine}"
-    if worst.c.functions:
-        text += f" in {worst.c.functions[0].label}"
+    if all(m.error for m in machines):
+        return "The blame store could not be read (see below)."
+    culprits = [cv.c for m in machines for cv in m.culprits]
+    ranges = [cv.c for m in machines for cv in m.ranges]
+    text = summary.headline(culprits, ranges)
+    bad = [cv for m in machines for cv in m.culprits if cv.c.kind == "regression"]
+    if len(machines) > 1 and bad:
+        worst = max(bad, key=lambda cv: cv.c.cost)
+        if worst.lead:
+            text += f" (on {worst.lead.machine})"
     return text
 
 
@@ -329,6 +346,7 @@ def write_report(out_dir: Path, conf_dir: Path, sources: list[Source], site: Sit
             continue
         mv.generated_at = src.blame.generated_at
         mv.retracted = src.blame.retracted
+        views: dict[str, FindingView] = {}
         for finding in src.blame.findings:
             stem = finding.id if finding.id not in used else f"{src.machine}-{finding.id}"
             stem = _safe_name(stem)
@@ -340,18 +358,16 @@ def write_report(out_dir: Path, conf_dir: Path, sources: list[Source], site: Sit
                 chart.draw_diff(finding, out_dir / pictures[key])
             view.picture = pictures.get(key)
             _export_profiles(view, conf_dir, out_dir, exported)
-            if finding.signal == "calls":
-                mv.work.append(view)
-            else:
-                (mv.regressions if finding.kind == "regression" else mv.speedups).append(view)
-        mv.regressions.sort(key=lambda v: -v.f.ratio)
-        mv.speedups.sort(key=lambda v: v.f.ratio)
-        mv.work.sort(key=lambda v: -v.f.cost)
-        by_id = {v.f.id: v for v in mv.views}
-        mv.culprits = [
-            CulpritView(c, next((by_id[i] for i in c.findings if i in by_id), None))
-            for c in src.blame.culprits
-        ]
+            views[finding.id] = view
+        listed = series_lists(src.blame.findings)
+        mv.regressions, mv.speedups, mv.work = (
+            [views[f.id] for f in listed[k]] for k in ("regression", "speedup", "work")
+        )
+        shown = {v.f.id: v for v in mv.views}  # each has a page; sizes are not steps
+        mv.culprits, mv.ranges = (
+            [CulpritView(c, next((shown[i] for i in c.findings if i in shown), None)) for c in cs]
+            for cs in (src.blame.culprits, src.blame.ranges)
+        )
 
     env = _env()
     shutil.copyfile(TEMPLATES / STYLE, out_dir / STYLE)
