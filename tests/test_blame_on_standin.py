@@ -22,7 +22,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import BORN_GAP, CHURN_GAP
+from conftest import BORN_GAP, CHURN_GAP, UNMEASURED
 
 from asvtools import AsvProject
 from cascade_bench import results
@@ -105,7 +105,7 @@ def test_one_culprit_per_commit_ranked_by_cost(standin: StandinRepo, blamed) -> 
     costs = [max(abs(math.log(r)) for r in (c["instructions"], c["wall"]) if r)
              for c in regressions]  # fmt: skip
     assert costs == sorted(costs, reverse=True)
-    assert output.index("CULPRIT COMMITS") < output.index("REGRESSIONS (")
+    assert output.index("CULPRIT COMMITS") < output.index("REGRESSED SERIES (")
 
 
 def test_a_slowdown_too_small_to_time_is_caught_by_instructions(
@@ -157,6 +157,8 @@ def test_every_finding_names_a_function_its_commit_changed(standin: StandinRepo,
         changes = standin.expected[label].changes
         if f["signal"] == "time" and all(c.kind == "calls" for c in changes):
             continue  # a timing check of three trivial calls: nothing to rank
+        if f["signal"] == "calls" and label in MIXED and f["kind"] == "speedup":
+            continue  # the VM binds no more: the calls it drops are inspect's
         changed = {c.function.split(".")[-1] for c in changes}
         top = [fn["function"].split(".")[-1] for fn in f["functions"][:3] if fn["cascade"]]
         assert changed & set(top), (label, f["benchmark"], f["params"], top, changed)
@@ -346,6 +348,9 @@ def test_a_step_the_budget_leaves_open_is_a_range_everywhere(
     shutil.copytree(stepped_run.conf_dir, copy, ignore=shutil.ignore_patterns(".asv", "html",
                                                                               "blame"))  # fmt: skip
     project = AsvProject(copy, stepped_run.machine)
+    for label in UNMEASURED:  # as the stepped run left them, before blame's probes
+        for path in project.results_dir.glob(f"{project.machine}/{standin.commits[label][:8]}-*"):
+            path.unlink()
     out, md = copy / "out.json", copy / "out.md"
     proc = project.cli("blame", "--budget", "0", "--bench", r"^instructions\.", "--json", str(out),
                        "--markdown", str(md))  # fmt: skip

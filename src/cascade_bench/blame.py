@@ -653,7 +653,10 @@ class Blamer:
         confirmation = None
         sizing = loc.sizes
         kind = step.kind
-        if sizing and pair not in self.timed_pairs:
+        # A size unless this series was timed in full side by side (compare mode, where
+        # every timing series of the pair is): another series' confirmation at the same
+        # pair must not stand in for it.
+        if sizing and (key.benchmark, key.params, *pair) not in self.side_by_side:
             confirmation = self.size(key, pair)
             if confirmation.parent_median and confirmation.culprit_median is not None:
                 before, after = confirmation.parent_median, confirmation.culprit_median

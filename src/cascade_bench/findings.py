@@ -394,11 +394,14 @@ def culprit_lists(findings: list[Finding]) -> dict[str, list[Culprit]]:
 
 def moves(fs: list[Finding]) -> list[Move]:
     """The largest step of each (workload, signal), workloads in order of their
-    largest costly step. Wall time counts once confirmed or sized side by side;
-    an unconfirmed timing step is not a move (nothing shows it)."""
+    largest costly step. Wall time counts once confirmed, as a size behind an
+    instruction step, or beside one; an unconfirmed timing step alone is not a move
+    (nothing shows it)."""
     best: dict[tuple[str, str], Finding] = {}
+    counted = {f.workload_class for f in fs if f.signal == "instructions"}
     for f in fs:
-        if f.signal == "time" and not (f.confirmed or f.sizing):
+        # An unconfirmed timing step still sizes an instruction step of its workload.
+        if f.signal == "time" and not (f.confirmed or f.sizing or f.workload_class in counted):
             continue
         k = (f.workload_class, f.signal)
         if k not in best or f.cost > best[k].cost:

@@ -209,8 +209,10 @@ def headline(culprits: list[Culprit], ranges: list[Culprit], markdown: bool = Fa
     if not bad:
         open_bad = [c for c in ranges if c.kind == "regression"]
         if open_bad:
-            text += (f" No regression pinned to one commit; {len(open_bad)} range(s) with "
-                     "regressions need narrowing (run blame with a larger --budget).")  # fmt: skip
+            text += (
+                f" No regression pinned to one commit; {len(open_bad)} range(s) with "
+                "regressions need narrowing (run cascade-bench blame, with a larger --budget)."
+            )
         return text
     c = max(bad, key=lambda c: c.cost)
     subject = c.commit.subject[:50]
@@ -379,7 +381,8 @@ def store_text(run: Blame, merged: Blame, path: object) -> str:
     kept = [f for f in merged.findings if f.key not in found]
     lines = [
         f"STORE {path}: {len(merged.findings)} finding(s), {len(kept)} kept from earlier "
-        f"runs, {len(merged.retracted)} retracted"
+        f"runs, {len(merged.retracted)} retracted, {len(merged.superseded)} superseded by "
+        "narrower steps"
     ]
     lines += [
         f"  retracted {f.culprit.short} {f.benchmark}: {f.retracted}"
