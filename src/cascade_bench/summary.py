@@ -113,6 +113,12 @@ def cost_text(c: Culprit) -> str:
             parts.append(f"wall time {fmt.factor(c.wall)} {direction('time', c.wall)}"
                          " (confirmed side by side)")  # fmt: skip
         return f"{KIND_WORDS.get(c.kind, c.kind)}; " + (", ".join(parts) or "no cost measured")
+    return "; ".join(text for _, text in cost_parts(c))
+
+
+def cost_parts(c: Culprit) -> list[tuple[str, str]]:
+    """``cost_text`` by direction: (kind, "REGRESSION in X (…), Y (…)"), regressions
+    first; the report colours each part by its kind."""
     by_workload: dict[str, list[Move]] = {}
     for m in c.moves:
         by_workload.setdefault(m.workload, []).append(m)
@@ -120,9 +126,8 @@ def cost_text(c: Culprit) -> str:
     for workload, ms in by_workload.items():
         text = f"{workload} ({', '.join(move_text(m) for m in ms)})"
         groups.setdefault(_workload_kind(ms), []).append(text)
-    return "; ".join(
-        f"{KIND_WORDS[kind]} in {', '.join(groups[kind])}" for kind in KIND_WORDS if kind in groups
-    )
+    return [(kind, f"{KIND_WORDS[kind]} in {', '.join(groups[kind])}")
+            for kind in KIND_WORDS if kind in groups]  # fmt: skip
 
 
 def tally(culprits: list[Culprit], ranges: list[Culprit]) -> str:

@@ -229,6 +229,11 @@ class CulpritView:
         return summary.cost_text(self.c)
 
     @property
+    def cost_parts(self) -> list[tuple[str, str]]:
+        """(kind, text) per direction; one plain part for stores without moves."""
+        return summary.cost_parts(self.c) or [(self.c.kind, self.cost)]
+
+    @property
     def range(self) -> str:
         return summary.range_text(self.c)
 
