@@ -21,7 +21,6 @@ model (``findings.Blame``).
 
 from __future__ import annotations
 
-import json
 import math
 import pstats
 import re
@@ -691,11 +690,8 @@ class Blamer:
     def _param_names(self) -> dict[str, list[str]]:
         """Parameter names per benchmark, from asv's benchmarks.json (results hold
         only the values)."""
-        try:
-            meta = json.loads((self.suite.results_dir / "benchmarks.json").read_text())
-            return {k: v["param_names"] for k, v in meta.items() if isinstance(v, dict)}
-        except (OSError, ValueError, KeyError, TypeError):
-            return {}
+        meta = results.benchmarks_meta(self.suite.results_dir) or {}
+        return {k: v["param_names"] for k, v in meta.items() if "param_names" in v}
 
     def param_names(self, key: SeriesKey) -> dict[str, str]:
         names = self._param_names.get(key.benchmark) or [f"p{i}" for i in range(len(key.params))]

@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import atomic
+from .steps import SeriesKey
 from .suite import SuiteError
 
 VERSION = 1
@@ -210,8 +211,7 @@ class Finding:
     @property
     def workload_class(self) -> str:
         """The benchmark class (one workload, every signal), e.g. ``HeavyJumpLoop``."""
-        parts = self.benchmark.split(".")
-        return parts[-2] if len(parts) >= 2 else self.benchmark
+        return SeriesKey(self.benchmark, ()).benchmark_class
 
     @property
     def spread(self) -> tuple[float, float] | None:

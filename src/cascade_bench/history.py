@@ -100,6 +100,7 @@ class History:
         """``path`` parses to the same tree at both commits (formatting, comments)."""
         return relevance.same_syntax(self._source(parent, path), self._source(culprit, path))
 
+    @cache  # noqa: B019 - one History per command; commits never change
     def _source(self, commit: str, path: str) -> str | None:
         try:
             return self.suite.git("show", f"{commit}:{path}")

@@ -47,14 +47,25 @@ def _classify(value: object) -> float | str:
     return float(value)  # type: ignore[arg-type]
 
 
-def benchmark_versions(results_dir: Path) -> dict[str, str] | None:
-    """Each benchmark's current version, from asv's ``benchmarks.json`` (None if it
-    cannot be read: then every stored value is used, as asv's own tools do without it)."""
+def benchmarks_meta(results_dir: Path) -> dict[str, dict] | None:
+    """asv's ``benchmarks.json`` of ``results_dir``, benchmark name -> its entry; None
+    if it cannot be read."""
     try:
         meta = json.loads((Path(results_dir) / "benchmarks.json").read_text(encoding="utf-8"))
-        return {k: v["version"] for k, v in meta.items() if isinstance(v, dict) and "version" in v}
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+    except (OSError, UnicodeDecodeError, ValueError):
         return None
+    if not isinstance(meta, dict):
+        return None
+    return {k: v for k, v in meta.items() if isinstance(v, dict)}
+
+
+def benchmark_versions(results_dir: Path) -> dict[str, str] | None:
+    """Each benchmark's current version (None if ``benchmarks.json`` cannot be read:
+    then every stored value is used, as asv's own tools do without it)."""
+    meta = benchmarks_meta(results_dir)
+    if meta is None:
+        return None
+    return {k: v["version"] for k, v in meta.items() if "version" in v}
 
 
 def load_file(path: Path, versions: dict[str, str] | None = None) -> list[Point]:

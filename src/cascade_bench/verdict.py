@@ -54,13 +54,20 @@ def size(sa: list[float], sb: list[float]) -> dict:
     """Medians and per-round medians of a sizing run: a figure with its spread, no
     verdict (``separated`` and ``significant`` stay unset)."""
     return {
+        **_medians(sa, sb),
+        "reason": f"sized side by side ({SIZE_ROUNDS} rounds each): a size, not a verdict",
+    }
+
+
+def _medians(sa: list[float], sb: list[float]) -> dict:
+    """What every side-by-side run reports: medians, sample counts, round medians."""
+    return {
         "parent_median": statistics.median(sa),
         "culprit_median": statistics.median(sb),
         "parent_samples": len(sa),
         "culprit_samples": len(sb),
         "parent_rounds": round_medians(sa),
         "culprit_rounds": round_medians(sb),
-        "reason": f"sized side by side ({SIZE_ROUNDS} rounds each): a size, not a verdict",
     }
 
 
@@ -78,19 +85,15 @@ def side_by_side_verdict(
     Significant only if all three hold: asv's test (Mann-Whitney, as ``asv
     continuous``), medians apart by ``threshold`` in the expected direction, and
     the rounds separated (each round is one process, and processes differ)."""
-    ma, mb = statistics.median(sa), statistics.median(sb)
-    ra, rb = round_medians(sa), round_medians(sb)
+    summary = _medians(sa, sb)
+    ma, mb = summary["parent_median"], summary["culprit_median"]
+    ra, rb = summary["parent_rounds"], summary["culprit_rounds"]
     different = bool(_stats.is_different(sa, sb, stats_a, stats_b))
     same_direction = (mb > ma) == slower
     big_enough = abs(math.log(mb / ma)) >= math.log1p(threshold)
     separated = rounds_separate(ra, rb) if slower else rounds_separate(rb, ra)
     return {
-        "parent_median": ma,
-        "culprit_median": mb,
-        "parent_samples": len(sa),
-        "culprit_samples": len(sb),
-        "parent_rounds": ra,
-        "culprit_rounds": rb,
+        **summary,
         "separated": separated,
         "significant": different and same_direction and big_enough and separated,
     }
