@@ -12,34 +12,26 @@ Stdlib-only; runs inside the benchmark environment.
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 
-CASCADE_MARK = "/cascade/"
+from ._paths import is_cascade, short_file
+from ._steady import gc_paused
 
-
-def _file(code_file: str) -> str:
-    """Files as the profiles name them: from the package directory on."""
-    path = code_file.replace("\\", "/")
-    for marker in ("/site-packages/", "/dist-packages/"):
-        if marker in path:
-            return path.split(marker, 1)[1]
-    if "/lib/python3." in path:
-        return path.split("/lib/python3.", 1)[1].split("/", 1)[-1]
-    if CASCADE_MARK in path:
-        return "cascade/" + path.split(CASCADE_MARK, 1)[1]
-    return path
+Record = dict[str, object]  # {"file", "function", "first_line", "own", "charged"}
 
 
-def count(run, n: int) -> dict[str, list]:
+def count(run: Callable[[], object], n: int) -> dict[str, Record]:
     """Run ``run()`` (one loop of ``n`` iterations) under opcode tracing.
 
-    Returns ``{"file:qualname": [file, qualname, first_line, own, charged]}`` per
-    iteration, for every function that executed bytecode (main thread only)."""
+    Returns ``{"file:qualname": {"file", "function", "first_line", "own", "charged"}}``
+    per iteration (files as ``_paths.short_file`` names them, as the profiles' are
+    read), for every function that executed bytecode (main thread only)."""
     own: dict[object, int] = defaultdict(int)
     charged: dict[object, int] = defaultdict(int)
     owner: dict[int, object] = {}  # id(frame) -> the Cascade code charged, or None
+    cascade: dict[str, bool] = {}  # co_filename -> is Cascade's (the rule costs a regex)
 
     def local(frame, event, _arg):
         if event == "opcode":
@@ -53,34 +45,40 @@ def count(run, n: int) -> dict[str, list]:
     def call(frame, event, _arg):
         code = frame.f_code
         back = frame.f_back
+        mine = cascade.get(code.co_filename)
+        if mine is None:
+            mine = cascade[code.co_filename] = is_cascade(short_file(code.co_filename))
         # Only Cascade charges its callees: the event loop that drives everything
         # (called by the benchmark harness) keeps its own cost.
         inherited = owner.get(id(back)) if back is not None else None
-        if CASCADE_MARK in code.co_filename.replace("\\", "/") or inherited is None:
-            owner[id(frame)] = code if CASCADE_MARK in code.co_filename else None
+        if mine or inherited is None:
+            owner[id(frame)] = code if mine else None
         else:
             owner[id(frame)] = inherited
         frame.f_trace_opcodes = True
         return local
 
-    gc.collect()
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    sys.settrace(call)
-    try:
-        run()
-    finally:
-        sys.settrace(None)
-        if gc_was_enabled:
-            gc.enable()
-    out: dict[str, list] = {}
+    with gc_paused():
+        sys.settrace(call)
+        try:
+            run()
+        finally:
+            sys.settrace(None)
+    return _records(own, charged, n)
+
+
+def _records(own: dict[object, int], charged: dict[object, int], n: int) -> dict[str, Record]:
+    out: dict[str, Record] = {}
     for code in set(own) | set(charged):
-        file = _file(code.co_filename)
+        file = short_file(code.co_filename)
         name = getattr(code, "co_qualname", code.co_name)
-        key = f"{file}:{name}"
         # Generated functions (dataclass __init__ in "<string>") share a key: sum them.
-        row = out.setdefault(key, [file, name, code.co_firstlineno, 0.0, 0.0])
-        row[2] = min(row[2], code.co_firstlineno)
-        row[3] += own.get(code, 0) / n
-        row[4] += charged.get(code, 0) / n
+        row = out.setdefault(
+            f"{file}:{name}",
+            {"file": file, "function": name, "first_line": code.co_firstlineno,
+             "own": 0.0, "charged": 0.0},
+        )  # fmt: skip
+        row["first_line"] = min(row["first_line"], code.co_firstlineno)
+        row["own"] += own.get(code, 0) / n
+        row["charged"] += charged.get(code, 0) / n
     return out

@@ -15,7 +15,6 @@ objects is not the loop.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import importlib.util
 import json
@@ -23,8 +22,10 @@ import os
 import sys
 from pathlib import Path
 
+from ._paths import CASCADE
+from ._steady import WARMUP_N, pause_gc
+
 FLOOR = "imperative_countdown"  # the Cascade-free floor, benchmarks/_imperative.py
-WARMUP_N = 20  # warm-up of the floor and of "module:function" targets (as _workloads')
 
 
 class Mismatch(Exception):
@@ -36,11 +37,11 @@ def _package_dir() -> str:
 
 
 def _cascade_origin() -> str | None:
-    module = sys.modules.get("cascade")
+    module = sys.modules.get(CASCADE)
     if module is not None:
         return getattr(module, "__file__", None)
     try:
-        spec = importlib.util.find_spec("cascade")
+        spec = importlib.util.find_spec(CASCADE)
     except (ImportError, ValueError):
         return None
     return spec.origin if spec else None
@@ -95,10 +96,9 @@ def run(workload: str, iterations: int, expect: dict) -> dict:
         _fix_randomness()
         _check(expect)
         loop = _target(workload, iterations)
-        # As _profiling.capture: a collection inside the loop would count finalizers
-        # of earlier objects.
-        gc.collect()
-        gc.disable()
+        # As _profiling.capture, but never resumed: nothing after the loop may
+        # collect its garbage (the child exits without shutdown).
+        pause_gc()
         loop()
         _check(expect)  # again, now that the workload imported Cascade
     except NotImplementedError as exc:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import cProfile
-import gc
 import pstats
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import _profile_store
+from ._steady import gc_paused
 
 # The hash seed of every process whose profile is stored or compared with stored ones:
 # asv's benchmark processes (the suite's asv plugin) and `cascade-bench profile`. With
@@ -85,18 +85,13 @@ def capture(workload: str, n: int) -> pstats.Stats:
 
     _workloads.warm_up(workload)
     loop = _workloads.prepare(workload, n)
-    # A collection inside the window would count finalizers of earlier runs' objects.
-    gc.collect()
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    profiler = ExactProfile()
-    profiler.enable()
-    try:
-        loop.run()
-    finally:
-        profiler.disable()
-        if gc_was_enabled:
-            gc.enable()
+    with gc_paused():
+        profiler = ExactProfile()
+        profiler.enable()
+        try:
+            loop.run()
+        finally:
+            profiler.disable()
     return pstats.Stats(profiler)
 
 

@@ -22,6 +22,7 @@ from cascade.adapters.solvers.native import NativeSolver
 from cascade.runtime import Engine, MessageBus
 
 from . import _eras
+from ._steady import WARMUP_N
 
 BODY_RUNS = [0]
 HEAVY_CHAIN = 10  # noop nodes per iteration in the implicit-TCO heavy loops
@@ -165,7 +166,6 @@ def prepare(name: str, n: int) -> Loop:
     return Loop(name, n, new_engine(), workload.build(n), workload.use_vm)
 
 
-WARMUP_N = 20
 _warmed: set[str] = set()
 
 

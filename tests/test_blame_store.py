@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cascade_bench import findings as model
-from cascade_bench import summary
-from cascade_bench.findings import Bisect, Blame, Commit, Confirmation, Finding
+from cascade_bench import blame_store, culprits, model, terminal_view, wording
+from cascade_bench.model import Bisect, Blame, Commit, Confirmation, Finding
 
 A, B, C, D = ("a" * 40, "b" * 40, "c" * 40, "d" * 40)
 
@@ -53,26 +52,24 @@ def _never(_f: Finding) -> None:
 def test_a_run_that_finds_nothing_keeps_what_earlier_runs_found(tmp_path: Path) -> None:
     store = tmp_path / "blame" / "box.json"
     night1 = _blame("2026-01-01", [_finding(A, B)])
-    model.update_store(store, night1, _never)
+    blame_store.Store.open(store).update(night1, _never)
     quiet = _blame("2026-01-02", [])
-    merged = model.update_store(store, quiet, _never)
+    merged = blame_store.Store.open(store).update(quiet, _never)
     assert [f.culprit.hash for f in merged.findings] == [B]
     assert [c.commit.hash for c in merged.culprits] == [B]
-    assert model.load_blame(store).findings == merged.findings
+    assert blame_store.load_blame(store).findings == merged.findings
     # A later run with its own finding adds to the history; the same key is replaced.
     night3 = _blame("2026-01-03", [_finding(C, D), _finding(A, B, ratio=1.6)])
-    merged = model.update_store(store, night3, _never)
+    merged = blame_store.Store.open(store).update(night3, _never)
     assert sorted((f.culprit.hash, f.ratio) for f in merged.findings) == [(B, 1.6), (D, 1.5)]
 
 
 def test_only_re_measurement_retracts_and_the_store_says_why(tmp_path: Path) -> None:
     store = tmp_path / "box.json"
-    model.update_store(store, _blame("t1", [_finding(A, B), _finding(C, D, "time", 1.3, True)]),
-                       _never)  # fmt: skip
+    first = [_finding(A, B), _finding(C, D, "time", 1.3, True)]
+    blame_store.Store.open(store).update(_blame("t1", first), _never)
     dismissed = _finding(C, D, "time", 1.3, False)
-    merged = model.update_store(
-        store,
-        _blame("t2", [], [dismissed]),
+    merged = blame_store.Store.open(store).update(_blame("t2", [], [dismissed]),
         lambda f: model.Outdated("retracted", "re-measured: no step"),
     )
     assert merged.findings == []
@@ -81,7 +78,7 @@ def test_only_re_measurement_retracts_and_the_store_says_why(tmp_path: Path) -> 
     assert why[D].startswith("t2: re-timed side by side")
     assert json.loads(store.read_text())["retracted"][0]["retracted"].startswith("t2: ")
     # Found again later: back in the findings, out of the retracted list.
-    merged = model.update_store(store, _blame("t3", [_finding(A, B)]), _never)
+    merged = blame_store.Store.open(store).update(_blame("t3", [_finding(A, B)]), _never)
     assert [f.culprit.hash for f in merged.findings] == [B]
     assert [f.culprit.hash for f in merged.retracted] == [D]
 
@@ -89,60 +86,60 @@ def test_only_re_measurement_retracts_and_the_store_says_why(tmp_path: Path) -> 
 def test_an_unreadable_store_is_set_aside_not_overwritten(tmp_path: Path) -> None:
     store = tmp_path / "box.json"
     store.write_text('{"version": 1, "findings": [')
-    merged = model.update_store(store, _blame("t1", [_finding(A, B)]), _never)
+    merged = blame_store.Store.open(store).update(_blame("t1", [_finding(A, B)]), _never)
     aside = store.with_name("box.json.corrupt")
     assert aside.read_text() == '{"version": 1, "findings": ['
     assert merged.set_aside == [str(aside)]
-    assert model.load_blame(store).findings == merged.findings
+    assert blame_store.load_blame(store).findings == merged.findings
 
 
 def test_a_narrowed_range_is_superseded_kept_and_not_listed(tmp_path: Path) -> None:
     store = tmp_path / "box.json"
     wide = _finding(A, D, bisect=Bisect(gap=3, open="2 unmeasured commit(s) between (--no-build)",
                                         unmeasured=2))  # fmt: skip
-    first = model.update_store(store, _blame("t1", [wide]), _never)
+    first = blame_store.Store.open(store).update(_blame("t1", [wide]), _never)
     assert first.culprits == [] and [c.commit.hash for c in first.ranges] == [D]
     pinned = _finding(B, C)
 
     def narrowed(f: Finding) -> model.Outdated | None:
         return model.Outdated("superseded", "narrowed") if f.culprit.hash == D else None
 
-    merged = model.update_store(store, _blame("t2", [pinned]), narrowed)
+    merged = blame_store.Store.open(store).update(_blame("t2", [pinned]), narrowed)
     assert [c.commit.hash for c in merged.culprits] == [C] and merged.ranges == []
     assert [f.culprit.hash for f in merged.superseded] == [D]
     assert merged.retracted == []
-    assert model.load_blame(store).superseded[0].retracted == "t2: narrowed"
+    assert blame_store.load_blame(store).superseded[0].retracted == "t2: narrowed"
 
 
 def test_a_commit_that_moves_both_ways_is_a_regression_that_reads_as_both() -> None:
     slower = _finding(A, B, ratio=3.1, workload="HeavyJumpLoop")
     faster = _finding(A, B, ratio=0.2, workload="VMCountdown")  # the larger step
     work = _finding(A, B, signal="calls", ratio=1.1, workload="VMCountdown")
-    (c,) = model.group_by_culprit([faster, slower, work])
+    (c,) = culprits.group_by_culprit([faster, slower, work])
     assert c.kind == "regression" and c.mixed
     assert c.instructions == 3.1 and c.pinned
-    text = summary.cost_text(c)
+    text = wording.cost_text(c)
     assert text.startswith("REGRESSION in HeavyJumpLoop (instructions 3.10× more)")
     assert "speed-up in VMCountdown (instructions 5.00× fewer, calls 1.10× more)" in text
     assert "slower" not in text  # counts are more or fewer, never slower
     # Ranked by its regression cost (log 3.1), not by its larger speed-up (log 5).
     other = _finding(C, D, ratio=4.0)
-    assert [x.commit.hash for x in model.group_by_culprit([faster, slower, other])] == [D, B]
+    assert [x.commit.hash for x in culprits.group_by_culprit([faster, slower, other])] == [D, B]
 
 
 def test_an_unpinned_step_is_a_range_never_a_culprit() -> None:
     failing = _finding(A, C, bisect=Bisect(gap=2, failed=[B]))
     budget = _finding(C, D, bisect=Bisect(gap=3, open="2 unmeasured commit(s) between "
                                           "(--budget spent)", unmeasured=2))  # fmt: skip
-    lists = model.culprit_lists([failing, budget])
+    lists = culprits.culprit_lists([failing, budget])
     assert lists["culprits"] == []
-    texts = [summary.range_text(c) for c in lists["ranges"]]
+    texts = [wording.range_text(c) for c in lists["ranges"]]
     assert "between cccccccc and dddddddd (2 commits not measured: --budget spent)" in texts
     assert "between aaaaaaaa and cccccccc (1 failed to build or run)" in texts
     blame = _blame("t", [failing, budget])
-    blame = model.parse_blame(model.to_json(blame))
+    blame = blame_store.parse_blame(blame_store.to_json(blame))
     assert blame.culprits == [] and len(blame.ranges) == 2
-    lines = summary.culprit_lines(blame)
+    lines = terminal_view.culprit_lines(blame)
     assert lines[0].startswith("CULPRIT COMMITS (0): 0 culprit commits")
     assert "2 ranges not narrowed to one commit" in lines[0]
     assert not any("cccccccc '" in line or "dddddddd '" in line for line in lines)

@@ -53,17 +53,20 @@ def test_counts_repeat_exactly_and_charge_stdlib_to_cascade(engine) -> None:
     first = _bytecodes.count(_loop(engine.step, 20), 20)
     again = _bytecodes.count(_loop(engine.step, 20), 20)
     assert first == again
-    file, name, _line, own, charged = first["cascade/engine.py:step"]
+    r = first["cascade/engine.py:step"]
+    file, name, own, charged = r["file"], r["function"], r["own"], r["charged"]
     assert (file, name) == ("cascade/engine.py", "step")
     # deepcopy's bytecodes are charged to step, which called it; deepcopy keeps its own.
     deepcopy = next(v for k, v in first.items() if k.endswith(":deepcopy"))
-    assert deepcopy[4] == 0 and deepcopy[3] > 0
-    assert charged > 10 * own and charged >= deepcopy[3]
+    assert deepcopy["charged"] == 0 and deepcopy["own"] > 0
+    assert charged > 10 * own and charged >= deepcopy["own"]
 
 
 def test_twice_the_work_is_twice_the_bytecodes(engine) -> None:
     one = _bytecodes.count(_loop(engine.step, 10), 10)
     two = _bytecodes.count(_loop(engine.heavier_step, 10), 10)
-    charged_one = one["cascade/engine.py:step"][4]
-    total_two = two["cascade/engine.py:heavier_step"][4] + two["cascade/engine.py:step"][4]
+    charged_one = one["cascade/engine.py:step"]["charged"]
+    total_two = (
+        two["cascade/engine.py:heavier_step"]["charged"] + two["cascade/engine.py:step"]["charged"]
+    )
     assert total_two == pytest.approx(2 * charged_one, rel=0.05)

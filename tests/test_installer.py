@@ -53,7 +53,32 @@ def test_bad_usage_and_missing_project_are_one_line_errors(tmp_path: Path, capsy
     assert "no Cascade project" in err[1]
 
 
-def test_uninstall_targets_only_distributions_shipping_cascade() -> None:
+def _dist(site: Path, name: str, *files: str) -> None:
+    """An installed distribution as pip leaves it: its files, METADATA and a RECORD."""
+    for file in files:
+        (site / file).parent.mkdir(parents=True, exist_ok=True)
+        (site / file).write_text("")
+    info = site / f"{name.replace('-', '_')}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    record = [*files, f"{info.name}/METADATA", f"{info.name}/RECORD"]
+    (info / "RECORD").write_text("".join(f"{f},,\n" for f in record))
+
+
+def test_uninstall_targets_only_distributions_shipping_cascade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every era's way of shipping the package: one distribution, or monorepo members
+    # sharing the namespace.
+    _dist(tmp_path, "cascade-py", "cascade/__init__.py", "cascade/runtime/engine.py")
+    _dist(tmp_path, "cascade-engine", "cascade/engine/__init__.py")
+    # Names alike, but no cascade/ files: a plugin package, and a sibling package.
+    _dist(tmp_path, "cascade-tools", "cascade_tools/__init__.py")
+    _dist(tmp_path, "notcascade", "notcascade/cascade/__init__.py")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = installer.installed_cascade_dists()
+    assert {"cascade-py", "cascade-engine"} <= set(found)
+    assert not {"cascade-tools", "notcascade"} & set(found)
     # cascade-bench itself (package cascade_bench) is installed here and must be spared.
     assert importlib.metadata.distribution("cascade-bench")
-    assert "cascade-bench" not in installer.installed_cascade_dists()
+    assert "cascade-bench" not in found

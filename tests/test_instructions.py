@@ -2,14 +2,14 @@
 
 The measurement runs in the test's own interpreter environment against small fake
 workloads (``module:function`` targets) and the Cascade-free floor; valgrind is
-installed by ``.ci/run`` and must be there.
+installed by ``.ci/run`` and must be there for the tests that take the ``valgrind``
+fixture (marked ``valgrind`` by conftest.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -50,7 +50,6 @@ def broken(n):
 
 @pytest.fixture(scope="module")
 def fake(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, ...]:
-    assert shutil.which("valgrind"), "valgrind is installed by .ci/run"
     where = tmp_path_factory.mktemp("fake")
     (where / "fakework.py").write_text(textwrap.dedent(FAKE))
     return (str(where),)
@@ -61,7 +60,7 @@ def _per_iteration(outcome) -> float:
     return outcome.per_iteration
 
 
-def test_counts_repeat_and_follow_the_work(fake: tuple[str, ...]) -> None:
+def test_counts_repeat_and_follow_the_work(fake: tuple[str, ...], valgrind: str) -> None:
     first = _per_iteration(instr.measure("fakework:once", N, extra_path=fake))
     again = _per_iteration(instr.measure("fakework:once", N, extra_path=fake))
     double = _per_iteration(instr.measure("fakework:twice", N, extra_path=fake))
@@ -70,14 +69,14 @@ def test_counts_repeat_and_follow_the_work(fake: tuple[str, ...]) -> None:
     assert 1.9 <= double / first <= 2.1, (first, double)
 
 
-def test_the_floor_is_counted() -> None:
+def test_the_floor_is_counted(valgrind: str) -> None:
     outcome = instr.measure(instr.FLOOR, N)
     # one asyncio loop turn per iteration: thousands of instructions, far from millions
     assert 1000 < _per_iteration(outcome) < 1_000_000, outcome
     assert outcome.big > outcome.small > 0
 
 
-def test_a_breaking_workload_fails_in_one_line(fake: tuple[str, ...]) -> None:
+def test_a_breaking_workload_fails_in_one_line(fake: tuple[str, ...], valgrind: str) -> None:
     outcome = instr.measure("fakework:broken", N, extra_path=fake)
     assert isinstance(outcome, instr.Failed), outcome
     assert outcome.reason == "ValueError: the loop broke at iteration 11"
@@ -96,7 +95,10 @@ def test_without_valgrind_every_count_is_skipped(
         instr.per_iteration_or_raise({N: outcome}, N)
 
 
-def test_a_shim_interpreter_is_refused(fake: tuple[str, ...], tmp_path: Path) -> None:
+def test_a_shim_interpreter_is_refused(
+    fake: tuple[str, ...], tmp_path: Path, valgrind: str
+) -> None:
+    # valgrind must be there: without it every count is skipped before the check.
     shim = tmp_path / "python"
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
     shim.chmod(0o755)

@@ -44,7 +44,7 @@ asyncio.run = run
 
 
 @pytest.fixture(scope="module")
-def measured(standin: StandinRepo, tmp_path_factory: pytest.TempPathFactory):
+def live_run(standin: StandinRepo, tmp_path_factory: pytest.TempPathFactory):
     """One commit run by ``asv run`` (profiles stored) in an environment whose call
     counts depend on the hash seed; the project and the commit."""
     project = make_asv_project(tmp_path_factory.mktemp("live-profile"), standin.path)
@@ -88,8 +88,8 @@ def _total_calls(proc: subprocess.CompletedProcess) -> int:
     return int(found.group(1))
 
 
-def test_live_profile_at_a_commit_counts_the_stored_calls(measured, tmp_path: Path) -> None:
-    project, commit = measured
+def test_live_profile_at_a_commit_counts_the_stored_calls(live_run, tmp_path: Path) -> None:
+    project, commit = live_run
     stored = _total_calls(
         project.cli("profile", "--stored", WORKLOAD, "--commit", commit, "-n", str(N))
     )
@@ -99,10 +99,10 @@ def test_live_profile_at_a_commit_counts_the_stored_calls(measured, tmp_path: Pa
     assert _total_calls(live) == stored
 
 
-def test_live_profile_runs_with_the_benchmarks_hash_seed(measured, tmp_path: Path) -> None:
+def test_live_profile_runs_with_the_benchmarks_hash_seed(live_run, tmp_path: Path) -> None:
     """The interpreter that profiles sees the seed benchmark processes get (with random
     seeds, set iteration order moves Cascade's call counts)."""
-    project, _commit = measured
+    project, _commit = live_run
     (env_python,) = project.conf_dir.glob(".asv/env/*/bin/python")
     seen = tmp_path / "seed"
     wrapper = tmp_path / "python"

@@ -20,20 +20,22 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from asvtools import AsvProject, make_asv_project
-from cascade_bench import findings, fmt
+from cascade_bench import blame_store, fmt
+from cascade_bench.model import Blame
 from standin.repo import StandinRepo, append_neutral, append_slowdown
 
 
 @pytest.fixture(scope="module")
-def night_project(standin: StandinRepo, tmp_path_factory) -> tuple[AsvProject, Path]:
+def night_project(standin: StandinRepo, tmp_path_factory, shared_envs) -> tuple[AsvProject, Path]:
     repo = tmp_path_factory.mktemp("nightly-repo") / "cascade"
     subprocess.run(["git", "clone", "-q", str(standin.path), str(repo)], check=True)
-    project = make_asv_project(tmp_path_factory.mktemp("nightly"), repo)
+    project = make_asv_project(tmp_path_factory.mktemp("nightly"), repo, envs=shared_envs)
     return project, repo
 
 
@@ -56,7 +58,7 @@ def _started(project: AsvProject, commit: str) -> dict[str, object]:
 
 
 def _store(project: AsvProject) -> Path:
-    return findings.blame_path(project.conf_dir / "blame", project.machine)
+    return blame_store.blame_path(project.conf_dir / "blame", project.machine)
 
 
 def _lock(project: AsvProject) -> Path:
@@ -71,62 +73,135 @@ def _digest(project: AsvProject) -> dict[str, str]:
     }
 
 
-def test_four_nights(night_project, tmp_path: Path) -> None:
+@dataclass
+class Night:
+    """What one night left: its exit, its summary, the results files, the published
+    report and the blame store, as they were right after it."""
+
+    proc: subprocess.CompletedProcess
+    summary: str
+    files: dict[str, float]
+    report: str
+    store: Blame | None
+
+    @property
+    def output(self) -> str:
+        return self.proc.stdout + self.proc.stderr
+
+
+@dataclass
+class Nights:
+    head: str  # the baseline
+    neutral: str  # night 2's docs commit
+    slow: str  # night 2's slowdown
+    harmless: str  # night 3's commit
+    baseline_started: tuple[dict, dict]  # the baseline's benchmarks, before and after night 2
+    runs: list[Night]
+
+
+def _night_seen(project: AsvProject, summary: Path) -> Night:
+    proc = _night(project, summary)
+    report, store = _report(project), _store(project)
+    return Night(
+        proc,
+        summary.read_text() if summary.is_file() else "",
+        _result_files(project),
+        report.read_text() if report.is_file() else "",
+        blame_store.load_blame(store) if store.is_file() else None,
+    )
+
+
+def _interruptible() -> None:
+    """Run in the child before exec: Ctrl-C as in a terminal. A shell that starts a
+    job in the background without job control ignores SIGINT for it, and an ignored
+    SIGINT is inherited: the child's Python would never see the interrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _report(project: AsvProject) -> Path:
+    return project.conf_dir / "html" / "cascade-bench" / "index.html"
+
+
+@pytest.fixture(scope="module")
+def nights(night_project, tmp_path_factory) -> Nights:
+    """Four nights on the module's project; the tests below read what each left."""
     project, repo = night_project
+    out = tmp_path_factory.mktemp("nights")
     head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"],
                           capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
-
-    night1 = _night(project, tmp_path / "n1.md")
-    assert night1.returncode == 0, night1.stdout + night1.stderr
-    assert set(_result_files(project)) == {head[:8]}
-
+    runs = [_night_seen(project, out / "n1.md")]
     neutral = append_neutral(repo, "night2_docs")
     slow = append_slowdown(repo, "night2_slow", "build_graph")
-    before = _started(project, head)
-    night2 = _night(project, tmp_path / "n2.md")
-    assert night2.returncode == 1, night2.stdout + night2.stderr
-    assert set(_result_files(project)) == {head[:8], neutral[:8], slow[:8]}
-    assert _started(project, head) == before  # the baseline was not benchmarked again
-    summary = (tmp_path / "n2.md").read_text()
-    first_line = summary.splitlines()[0]
+    before = _started(project, head) if runs[0].proc.returncode == 0 else {}
+    runs.append(_night_seen(project, out / "n2.md"))
+    after = _started(project, head) if runs[0].proc.returncode == 0 else {}
+    harmless = append_neutral(repo, "night3_docs")
+    runs.append(_night_seen(project, out / "n3.md"))
+    _report(project).unlink(missing_ok=True)  # night 4 must publish it again
+    runs.append(_night_seen(project, out / "n4.md"))
+    return Nights(head, neutral, slow, harmless, (before, after), runs)
+
+
+def _counted(night: Night) -> set:
+    assert night.store is not None, night.output
+    return {f.key for f in night.store.counted}
+
+
+def test_night_1_stores_a_baseline(nights: Nights) -> None:
+    night = nights.runs[0]
+    assert night.proc.returncode == 0, night.output
+    assert set(night.files) == {nights.head[:8]}
+
+
+def test_night_2_benchmarks_only_the_new_commits_and_names_the_culprit(nights: Nights) -> None:
+    night, slow, neutral = nights.runs[1], nights.slow, nights.neutral
+    assert night.proc.returncode == 1, night.output
+    assert set(night.files) == {nights.head[:8], neutral[:8], slow[:8]}
+    before, after = nights.baseline_started
+    assert before and after == before  # the baseline was not benchmarked again
+    first_line = night.summary.splitlines()[0]
     assert "regression" in first_line
-    assert slow[:8] in summary and fmt.markdown_text("_busy_night2_slow") in summary, summary
-    assert f"culprit <code>{neutral[:8]}</code>" not in summary  # never blamed
-    report = project.conf_dir / "html" / "cascade-bench" / "index.html"
-    assert slow[:8] in report.read_text()
-    counted = {f.key for f in findings.load_blame(_store(project)).counted}
+    assert slow[:8] in night.summary, night.summary
+    assert fmt.markdown_text("_busy_night2_slow") in night.summary, night.summary
+    assert f"culprit <code>{neutral[:8]}</code>" not in night.summary  # never blamed
+    assert slow[:8] in night.report
+    counted = _counted(night)
     assert counted and {k[0] for k in counted} == {slow}
 
-    # A harmless night after the regression night: exit 0, nothing found is lost.
-    harmless = append_neutral(repo, "night3_docs")
-    night3 = _night(project, tmp_path / "n3.md")
-    assert night3.returncode == 0, night3.stdout + night3.stderr
-    assert "no regression in new commits" in (tmp_path / "n3.md").read_text().splitlines()[0]
-    assert harmless[:8] in _result_files(project)
-    store = findings.load_blame(_store(project))
-    assert {f.key for f in store.counted} == counted
-    assert not store.retracted
-    assert slow[:8] in report.read_text()
 
-    # A quiet night: nothing benchmarked, and still published (Pages deploys html/).
-    files = _result_files(project)
-    report.unlink()
-    night4 = _night(project, tmp_path / "n4.md")
-    assert night4.returncode == 0, night4.stdout + night4.stderr
-    assert _result_files(project) == files
-    assert "nothing new" in (tmp_path / "n4.md").read_text().splitlines()[0]
-    assert slow[:8] in report.read_text()
-    assert {f.key for f in findings.load_blame(_store(project)).counted} == counted
+def test_night_3_is_harmless_and_loses_nothing_found(nights: Nights) -> None:
+    night = nights.runs[2]
+    assert night.proc.returncode == 0, night.output
+    assert "no regression in new commits" in night.summary.splitlines()[0]
+    assert nights.harmless[:8] in night.files
+    assert _counted(night) == _counted(nights.runs[1])
+    assert night.store is not None and not night.store.retracted
+    assert nights.slow[:8] in night.report
 
 
-def test_interrupted_night_loses_and_repeats_nothing(night_project, tmp_path: Path) -> None:
+def test_night_4_has_nothing_new_and_still_publishes(nights: Nights) -> None:
+    """A quiet night: nothing benchmarked, and still published (Pages deploys html/)."""
+    night = nights.runs[3]
+    assert night.proc.returncode == 0, night.output
+    assert night.files == nights.runs[2].files
+    assert "nothing new" in night.summary.splitlines()[0]
+    assert nights.slow[:8] in night.report  # written again: the fixture deleted it
+    assert _counted(night) == _counted(nights.runs[1])
+
+
+def test_interrupted_night_loses_and_repeats_nothing(
+    night_project, nights: Nights, tmp_path: Path
+) -> None:
     project, repo = night_project
     first = append_neutral(repo, "late_a")
     second = append_neutral(repo, "late_b")
     cmd = [sys.executable, "-m", "cascade_bench.cli", "nightly", "--machine", project.machine]
-    proc = subprocess.Popen(cmd, cwd=project.conf_dir, env=project.env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)  # fmt: skip
+    # Output to a file: a pipe nobody reads fills up and blocks the night.
+    log = tmp_path / "interrupted.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=project.conf_dir, env=project.env(), stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=_interruptible)  # fmt: skip
     deadline = time.monotonic() + 600
     lock = _lock(project)
     while time.monotonic() < deadline and not (lock.exists() and "nightly" in lock.read_text()):
@@ -144,7 +219,11 @@ def test_interrupted_night_loses_and_repeats_nothing(night_project, tmp_path: Pa
     ):
         time.sleep(1)
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches asv and its benchmarks too
-    proc.wait(timeout=120)
+    try:
+        proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError("the night ignored Ctrl-C: " + log.read_text()[-3000:]) from None
     done = set(_result_files(project)) & {first[:8], second[:8]}
     assert done, "the first new commit's results were written before the interrupt"
     kept = {c: _started(project, c) for c in (first, second) if c[:8] in done}
@@ -170,7 +249,11 @@ def test_interrupted_night_loses_and_repeats_nothing(night_project, tmp_path: Pa
     assert "Set aside" not in (tmp_path / "again.md").read_text()
 
 
-def test_ctrl_c_during_a_side_by_side_run_leaves_the_history_untouched(night_project) -> None:
+def test_ctrl_c_during_a_side_by_side_run_leaves_the_history_untouched(
+    night_project, nights: Nights
+) -> None:
+    """After the nights (a regression stored): without the store, blame must time it
+    side by side again; interrupted there, it changes nothing."""
     project, _ = night_project
     store = _store(project)
     saved = store.read_bytes()
@@ -181,7 +264,7 @@ def test_ctrl_c_during_a_side_by_side_run_leaves_the_history_untouched(night_pro
                "--range", "HEAD~8..HEAD"]  # fmt: skip
         proc = subprocess.Popen(cmd, cwd=project.conf_dir, env=project.env(),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)  # fmt: skip
+                                start_new_session=True, preexec_fn=_interruptible)  # fmt: skip
         assert proc.stderr is not None
         for line in proc.stderr:
             if "side by side" in line:

@@ -54,7 +54,11 @@ def test_pruning_one_commit_is_a_glob(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("*/aaaaaaaa-*"))) == 1
 
 
-@pytest.mark.parametrize("content", [b"not gzip", gzip.compress(b"\x00garbage"), b""])
+@pytest.mark.parametrize(
+    "content",
+    [b"not gzip", gzip.compress(b"\x00garbage", mtime=0), b""],
+    ids=["not-gzip", "gzipped-garbage", "empty"],  # the same in every worker
+)
 def test_corrupt_profile_is_a_one_line_error(tmp_path: Path, content: bytes) -> None:
     bad = tmp_path / "n=200.prof.gz"
     bad.write_bytes(content)

@@ -24,8 +24,7 @@ import asv
 import pytest
 
 from asvtools import PROJECT, AsvProject, make_asv_project
-from cascade_bench import findings as model
-from cascade_bench import suite
+from cascade_bench import blame_store, suite
 from cascade_bench.report import publisher
 from cascade_bench.report.render import SiteInfo
 from cascade_bench.suite import SuiteError
@@ -163,8 +162,8 @@ def test_report_renders_escaped_findings_with_picture_and_profiles(tmp_path: Pat
     blame = _blame(
         "box", _commit(parent, "parent " + HOSTILE), _commit(culprit, HOSTILE, HOSTILE), profiles
     )
-    model.blame_path(tmp_path / "blame", "box").parent.mkdir()
-    model.blame_path(tmp_path / "blame", "box").write_text(json.dumps(blame))
+    blame_store.blame_path(tmp_path / "blame", "box").parent.mkdir()
+    blame_store.blame_path(tmp_path / "blame", "box").write_text(json.dumps(blame))
     html = tmp_path / "html"
     _asv_pages(html)
     site = SiteInfo(
@@ -231,8 +230,8 @@ def test_machines_get_their_own_sections_and_page_names(tmp_path: Path) -> None:
     for machine in ("alpha", "beta"):
         data = _blame(machine, _commit("a" * 40, "p"), _commit("b" * 40, "c"), {})
         data["findings"] = data["findings"][:1]
-        model.blame_path(tmp_path / "blame", machine).parent.mkdir(exist_ok=True)
-        model.blame_path(tmp_path / "blame", machine).write_text(json.dumps(data))
+        blame_store.blame_path(tmp_path / "blame", machine).parent.mkdir(exist_ok=True)
+        blame_store.blame_path(tmp_path / "blame", machine).write_text(json.dumps(data))
     index = publisher.publish_report(tmp_path, tmp_path / "blame", tmp_path / "html", SiteInfo())
     text = index.read_text()
     assert "Machine alpha</h2>" in text and "Machine beta</h2>" in text
@@ -266,11 +265,11 @@ def test_without_blame_the_page_says_how_to_get_one(tmp_path: Path) -> None:
 def test_corrupt_blame_is_a_one_line_error_and_shown_on_the_page(
     tmp_path: Path, content: str, reason: str
 ) -> None:
-    path = model.blame_path(tmp_path / "blame", "box")
+    path = blame_store.blame_path(tmp_path / "blame", "box")
     path.parent.mkdir()
     path.write_text(content)
     with pytest.raises(SuiteError) as err:
-        model.load_blame(path)
+        blame_store.load_blame(path)
     assert str(err.value).startswith(f"corrupt blame file {path}: ") and reason in str(err.value)
     assert "\n" not in str(err.value)
     index = publisher.publish_report(tmp_path, tmp_path / "blame", tmp_path / "html", SiteInfo())
@@ -292,14 +291,14 @@ def test_schema_violations_name_the_field(field: str, value: object, reason: str
     target = {"hash": finding["culprit"], "own": finding["functions"][0]}.get(field, finding)
     target[field] = value
     with pytest.raises(SuiteError, match=reason.replace("[", r"\[").replace("]", r"\]")):
-        model.parse_blame(data)
+        blame_store.parse_blame(data)
 
 
 def test_blame_round_trips_through_the_model(tmp_path: Path) -> None:
     data = _blame("box", _commit("a" * 40, "p"), _commit("b" * 40, "c"), {"parent": "x.prof.gz"})
-    blame = model.parse_blame(data)
-    model.dump_blame(blame, tmp_path / "box.json")
-    assert model.load_blame(tmp_path / "box.json") == blame
+    blame = blame_store.parse_blame(data)
+    blame_store.dump_blame(blame, tmp_path / "box.json")
+    assert blame_store.load_blame(tmp_path / "box.json") == blame
     f = blame.findings[0]
     assert f.functions[0].own == (2.1e-6, 2.1e-6 * 4.7) and f.confirmation.significant
     assert blame.findings[1].confirmed is None and f.params == {"n": "1000"}
@@ -398,7 +397,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[AsvProject, lis
     blame = _blame(
         project.machine, _commit(parent, "tidy"), _commit(culprit, subject, HOSTILE), profiles
     )
-    path = model.blame_path(project.conf_dir / "blame", project.machine)
+    path = blame_store.blame_path(project.conf_dir / "blame", project.machine)
     path.parent.mkdir()
     path.write_text(json.dumps(blame))
     proc = project.asv("publish", timeout=300)
@@ -544,7 +543,7 @@ def test_retracted_findings_stay_visible(tmp_path: Path) -> None:
     data = _blame("box", _commit("a" * 40, "p"), _commit("b" * 40, "c"), {})
     gone = {**data["findings"][0], "id": "gone", "retracted": "2026-01-02: re-measured " + HOSTILE}
     data["retracted"] = [gone]
-    path = model.blame_path(tmp_path / "blame", "box")
+    path = blame_store.blame_path(tmp_path / "blame", "box")
     path.parent.mkdir()
     path.write_text(json.dumps(data))
     index = publisher.publish_report(tmp_path, path.parent, tmp_path / "html", SiteInfo())

@@ -11,15 +11,15 @@ from html.parser import HTMLParser
 import pytest
 from markdown_it import MarkdownIt
 
-from cascade_bench import fmt, summary
-from cascade_bench.findings import (
+from cascade_bench import fmt, markdown_view
+from cascade_bench.culprits import culprit_lists
+from cascade_bench.model import (
     Blame,
     Commit,
     Finding,
     FunctionDiff,
     SeriesSummary,
     Unresolved,
-    culprit_lists,
 )
 
 HOSTILE = "fix | **no regression** _x_ `tick` <script>alert(1)</script> [x](y)\n# Verdict: ok"
@@ -107,7 +107,7 @@ def _hostile_blame() -> Blame:
 
 
 def test_foreign_text_cannot_fake_the_verdict_or_break_the_table() -> None:
-    markdown = summary.markdown(_hostile_blame())
+    markdown = markdown_view.markdown(_hostile_blame())
     page = _render(markdown)
     # Only the markup the suite writes: its verdict in bold, one table, the details list.
     assert "script" not in page.tags and "a" not in page.tags and "em" not in page.tags

@@ -1,6 +1,6 @@
 """What blame looked at and what it explained: one summary per series and per gap.
 
-Pure bookkeeping over ``locate``'s final questions and the findings: no series
+Pure bookkeeping over the final questions (``bisection``) and the findings: no series
 step may go unexplained without saying why (failing commits between, budget,
 ``--no-build``), and the builds spent per stepped gap are set against what one
 bisection per culprit would cost.
@@ -8,40 +8,10 @@ bisection per culprit would cost.
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Callable, Iterable
-
-from . import locate
-from .findings import Bisect, Finding, GapSummary, SeriesSummary, Unresolved
-from .locate import Question, Values
+from .bisection import Question, Values
+from .model import Finding, GapSummary, SeriesSummary, Unresolved
 from .results import FAILED, SKIPPED
 from .steps import SeriesKey
-
-
-def stepped_gap(
-    q: Question,
-    initial: list[int],
-    order: list[str],
-    position: dict[str, int],
-    probed: Iterable[str],
-    why_open: str | None,
-) -> Bisect:
-    """How ``q`` was narrowed: the gap between the series' points measured before
-    blame ran that holds it, the commits built inside that gap, the failing
-    commits walked over, and why it is still open, if it is."""
-    i = bisect.bisect_right(initial, position[q.left])
-    lo = initial[i - 1] if i else position[q.left]
-    j = bisect.bisect_left(initial, position[q.right])
-    hi = initial[j] if j < len(initial) else position[q.right]
-    return Bisect(
-        gap=hi - lo,
-        gap_ends=[order[lo], order[hi]],
-        built=sum(lo < position[c] < hi for c in probed),
-        log2=locate.log2_ceil(hi - lo),
-        failed=list(q.failing),
-        open=why_open,
-        unmeasured=len(q.unmeasured),
-    )
 
 
 def series_summary(
@@ -49,34 +19,26 @@ def series_summary(
     params: dict[str, str],
     values: Values,
     questions: list[Question],
-    findings: list[Finding],
-    dismissed: list[Finding],
-    why_open: Callable[[Question], str],
+    found: tuple[list[Finding], list[Finding]],
+    why_open: dict[Question, str],
     unconfirmed: str,
 ) -> SeriesSummary:
-    """Steps found and explained in one series, and every pair left unresolved."""
+    """Steps found (``found``: findings and dismissed) and explained in one series,
+    and every pair left unresolved (``why_open``: why each open question is open)."""
+    findings, dismissed = found
     here = (key.benchmark, key.params)
     explained = {f.culprit.hash for f in findings if f.series == here and
                  (f.signal != "time" or f.confirmed)}  # fmt: skip
     noise = {f.culprit.hash for f in dismissed if f.series == here}
     steps = [q for q in questions if q.kind == "step"]
-    unresolved, done = [], 0
+    unresolved = []
     for q in steps:
-        why = None
-        if q.open:
-            why = why_open(q)
-        elif q.right in noise:
-            why = None  # timed side by side: noise, not a step
-        elif q.failing:
-            why = f"{len(q.failing)} failing commit(s) between: the culprit may be one"
-        elif q.right not in explained:
-            why = unconfirmed
+        why = why_open[q] if q.open else _why_unresolved(q, noise, explained, unconfirmed)
         if why:
             unresolved.append(Unresolved(q.left, q.right, why))
-        else:
-            done += 1
+    done = len(steps) - len(unresolved)
     unresolved += [
-        Unresolved(q.left, q.right, "start not pinned: " + why_open(q))
+        Unresolved(q.left, q.right, "start not pinned: " + why_open[q])
         for q in questions
         if q.kind == "start" and q.open
     ]
@@ -94,6 +56,17 @@ def series_summary(
         explained=done,
         unresolved=unresolved,
     )
+
+
+def _why_unresolved(q: Question, noise: set[str], explained: set[str], unconfirmed: str):
+    """Why a narrowed step is not explained; None if it is."""
+    if q.right in noise:
+        return None  # timed side by side: noise, not a step
+    if q.failing:
+        return f"{len(q.failing)} failing commit(s) between: the culprit may be one"
+    if q.right not in explained:
+        return unconfirmed
+    return None
 
 
 def gap_summaries(findings: list[Finding]) -> list[GapSummary]:

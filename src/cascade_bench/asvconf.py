@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,19 +122,18 @@ class Suite:
             raise SuiteError(f"git {' '.join(args)}: {proc.stderr.strip().splitlines()[-1:]}")
         return proc.stdout
 
-    def machine(self, given: str | None = None) -> str:
-        """``given``, else the one machine the results hold, else the machine
-        ``asv run`` would use (the host name, or the only one in ~/.asv-machine.json)."""
+    def machine(
+        self, given: str | None = None, *, otherwise: Callable[[list[str]], str] | None = None
+    ) -> str:
+        """``given``, else the one machine the results hold, else ``otherwise(held)``
+        (``held``: the machines the results hold, none or several), by default the
+        machine ``asv run`` would use. The one rule of every command's ``--machine``."""
         if given:
             return given
         found = results.machines(self.results_dir)
         if len(found) == 1:
             return found[0]
-        name = Machine.get_unique_machine_name()
-        try:
-            return MachineCollection.load(name)["machine"]
-        except (UserError, OSError, ValueError, KeyError, TypeError):
-            return name
+        return (otherwise or _asv_machine)(found)
 
     def resolve_commit(self, rev: str) -> str:
         """Full hash of ``rev``; a one-line error for anything git does not know."""
@@ -154,6 +154,16 @@ class Suite:
         if proc.returncode != 0:
             raise SuiteError(f"unknown commit {rev!r} in {self.repo_dir}")
         return proc.stdout.strip()
+
+
+def _asv_machine(_held: list[str]) -> str:
+    """The machine ``asv run`` would use: the host name, or the only one in
+    ~/.asv-machine.json."""
+    name = Machine.get_unique_machine_name()
+    try:
+        return MachineCollection.load(name)["machine"]
+    except (UserError, OSError, ValueError, KeyError, TypeError):
+        return name
 
 
 def load_suite(config: str | Path = "asv.conf.json") -> Suite:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -10,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import results
 from .asvconf import Suite
 from .steps import SeriesKey
 from .suite import SuiteError, profile_store
@@ -56,16 +56,9 @@ def run_commits(
 
 def benchmark_names(suite: Suite) -> list[str]:
     """Benchmarks of the list asv wrote when it last discovered the suite
-    (``results/benchmarks.json``); none if it never did."""
-    try:
-        names = json.loads((suite.results_dir / "benchmarks.json").read_text())
-    except (OSError, ValueError):
-        return []
-    return (
-        [n for n in names if isinstance(n, str) and n.count(".") >= 2]
-        if isinstance(names, dict)
-        else []
-    )
+    (``results.benchmarks_meta``); none if it never did."""
+    meta = results.benchmarks_meta(suite.results_dir) or {}
+    return [n for n in meta if n.count(".") >= 2]
 
 
 def benchmark_classes(suite: Suite, bench_regex: str) -> list[str]:

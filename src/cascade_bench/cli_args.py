@@ -6,9 +6,9 @@ import argparse
 import math
 import re
 
-from .steps import DEFAULT_SERIES
+from .signals import DEFAULT_SERIES
 from .suite import SuiteError
-from .verdict import CONFIRM_ROUNDS
+from .verdict import CONFIRM_ROUNDS, side_by_side_args
 
 
 def add_config(p: argparse.ArgumentParser) -> None:
@@ -61,3 +61,8 @@ def check(args: argparse.Namespace) -> None:
         if value is not None and not (math.isfinite(value) and value >= 0):
             flag = "--" + name.replace("_", "-")
             raise SuiteError(f"{flag} {value}: expected a finite number of seconds >= 0")
+    threshold = getattr(args, "threshold", None)
+    if threshold is not None and not 0 < threshold < 10:
+        raise SuiteError(f"--threshold {threshold}: expected a fraction such as 0.05")
+    if getattr(args, "rounds", None) is not None:
+        side_by_side_args(args.rounds)  # at least verdict.MIN_ROUNDS

@@ -10,6 +10,8 @@ import string
 from collections.abc import Mapping
 from datetime import datetime
 
+from . import signals
+
 TIME_UNITS = (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9))
 
 
@@ -54,11 +56,11 @@ def ratio(before: float, after: float) -> str:
     """``×2.31`` (``×23`` from 10 on); ``=``, ``new`` and ``gone`` at the edges."""
     if before == after:
         return "="
-    if before <= 0:
+    r = signals.ratio(before, after)
+    if r is None:
         return "new"
     if after <= 0:
         return "gone"
-    r = after / before
     return f"×{r:.2f}" if r < 10 else f"×{r:.0f}"
 
 
@@ -95,3 +97,9 @@ def markdown_text(text: object) -> str:
     entities), every run of whitespace (newlines too) one space. For inline use
     only: never inside a code span, where backslashes are literal."""
     return re.sub(r"\s+", " ", str(text)).strip().translate(_MD_ESCAPE)
+
+
+def code(text: object) -> str:
+    """Foreign text in monospace: an HTML code element, whose content Markdown still
+    parses, so the escaped text stays literal (a code span would not unescape it)."""
+    return f"<code>{markdown_text(text)}</code>"

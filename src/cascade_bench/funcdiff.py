@@ -5,7 +5,7 @@ from __future__ import annotations
 import pstats
 from dataclasses import dataclass
 
-from .findings import FunctionDiff
+from .model import FunctionDiff
 from .profiles import Bytecodes, FuncCost, FuncKey, is_cascade, per_iteration
 
 ZERO = FuncCost(0.0, 0.0, 0.0, 0.0)

@@ -8,8 +8,8 @@ from functools import cache, cached_property
 
 from . import relevance
 from .asvconf import Suite
-from .findings import Commit
-from .suite import SuiteError
+from .model import Commit
+from .suite import SuiteError, paths
 
 
 class History:
@@ -141,12 +141,14 @@ _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
 def package_file(path: str) -> str | None:
-    """``packages/x/src/cascade/a.py`` -> ``cascade/a.py`` (as profiles name files)."""
+    """``packages/x/src/cascade/a.py`` -> ``cascade/a.py`` (as profiles name files);
+    None outside Cascade's package."""
+    names = paths()
     parts = path.split("/")
     for i in range(len(parts) - 1):
-        if parts[i] == "src" and parts[i + 1] == "cascade":
+        if parts[i] == "src" and parts[i + 1] == names.CASCADE:
             return "/".join(parts[i + 1 :])
-    return path if path.startswith("cascade/") else None
+    return path if names.is_cascade(path) else None
 
 
 def _function_spans(tree: ast.AST, prefix: str = "") -> list[tuple[int, int, str]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import pstats
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,15 +12,6 @@ from . import suite
 from .suite import SuiteError
 
 FuncKey = tuple[str, str]  # (file, function)
-
-# Where installed code starts, most specific first: files then read the same in
-# every environment ("cascade/runtime/engine.py", "asyncio/base_events.py").
-_ROOTS = (
-    re.compile(r"^.*/(?:site|dist)-packages/"),
-    re.compile(r"^.*/lib/python3\.\d+/"),
-    re.compile(r"^.*/src/(?=cascade/)"),
-    re.compile(r"^.*/(?=benchmarks/)"),
-)
 
 
 @dataclass(frozen=True)
@@ -35,24 +25,21 @@ class FuncCost:
 
 
 def short_file(path: str) -> str:
-    if path == "~":
-        return "<built-in>"
-    path = path.replace("\\", "/")
-    for root in _ROOTS:
-        if root.match(path):
-            return root.sub("", path, count=1)
-    return path
+    """A profile's file as the environments name it (``benchmarks/_paths.py``, the
+    one rule: bytecode counts name their files with it too)."""
+    return suite.paths().short_file(path)
 
 
 def is_cascade(key: FuncKey) -> bool:
-    return key[0].startswith("cascade/")
+    return suite.paths().is_cascade(key[0])
 
 
 def per_iteration(stats: pstats.Stats, n: int) -> dict[FuncKey, FuncCost]:
     """Per-iteration costs, summing entries that differ only by line number."""
     table: dict[FuncKey, list[float]] = {}
+    short = suite.paths().short_file
     for (file, _line, func), (prim, calls, own, cum, _callers) in stats.stats.items():
-        key = (short_file(file), func)
+        key = (short(file), func)
         acc = table.setdefault(key, [0.0, 0.0, 0.0, 0.0])
         acc[0] += calls
         acc[1] += prim
@@ -64,11 +51,8 @@ def per_iteration(stats: pstats.Stats, n: int) -> dict[FuncKey, FuncCost]:
 def stored_path(root: Path, machine: str, commit: str, workload: str, n: int) -> Path:
     """The stored profile of ``workload`` at ``commit``; one-line error if absent."""
     store = suite.profile_store()
-    matches = sorted(
-        store.run_dir(root, machine, commit, "*").parent.glob(
-            f"{commit[:8]}-*/{workload}/n={n}{store.SUFFIX}"
-        )
-    )
+    runs = store.run_dir(root, machine, commit, "*")  # the layout's glob of every env
+    matches = sorted(runs.parent.glob(f"{runs.name}/{workload}/n={n}{store.SUFFIX}"))
     if not matches:
         raise SuiteError(
             f"no stored profile of {workload} (n={n}) at {commit[:8]} on machine {machine} "
@@ -96,9 +80,18 @@ def load_bytecodes(profile: Path) -> Bytecodes | None:
         return None
     try:
         doc = store.load_json_gz(path)
-        return {(f, q): (float(o), float(c)) for f, q, _line, o, c in doc["functions"].values()}
+        return dict(_bytecode_entry(row) for row in doc["functions"].values())
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _bytecode_entry(row: object) -> tuple[FuncKey, tuple[float, float]]:
+    """One function's counts: a named record (``_bytecodes.count``), or the
+    positional ``[file, qualname, first_line, own, charged]`` of older files."""
+    if isinstance(row, dict):
+        return (row["file"], row["function"]), (float(row["own"]), float(row["charged"]))
+    f, q, _line, o, c = row  # type: ignore[misc]
+    return (f, q), (float(o), float(c))
 
 
 def load_raw(path: Path) -> pstats.Stats:

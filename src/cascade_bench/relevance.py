@@ -60,7 +60,7 @@ def why_irrelevant(
         ran = generated or short in (executed or set())
         if not ran:
             elsewhere.append(path)
-        elif formatting_only(path):
+        elif formatting_only(path):  # asked last: it reads both versions from git
             formatting.append(path)
         else:
             return None

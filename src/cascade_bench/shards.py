@@ -24,8 +24,6 @@ from .history import History
 from .suite import SuiteError
 
 MANIFEST = "shard.json"
-BENCHMARKS = "benchmarks.json"  # asv's list of benchmarks and their versions
-MACHINE_FILE = "machine.json"
 
 
 # --- plan ---------------------------------------------------------------
@@ -108,13 +106,13 @@ def package_version() -> str:
 
 
 def benchmark_versions(results_dir: Path) -> dict[str, str]:
-    """Each benchmark's version (a hash of its code) as asv wrote it on discovery."""
-    path = results_dir / BENCHMARKS
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        return {name: b["version"] for name, b in doc.items() if isinstance(b, dict)}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise SuiteError(f"cannot read benchmark versions from {path}: {exc}") from None
+    """Each benchmark's version (a hash of its code) as asv wrote it on discovery;
+    a shard or store without them is an error."""
+    versions = results.benchmark_versions(results_dir)
+    if versions is None:
+        path = results.benchmarks_file(results_dir)
+        raise SuiteError(f"cannot read benchmark versions from {path}: no such file")
+    return versions
 
 
 def suite_version(results_dir: Path) -> str:
@@ -154,18 +152,20 @@ class MergePlan:
 
 
 def store_machine(suite: Suite, given: str | None, dirs: list[Path]) -> str:
-    """``given``, else the store's one machine, else the one the shards agree on."""
-    if given:
-        return given
-    found = results.machines(suite.results_dir)
-    if len(found) == 1:
-        return found[0]
-    if len(found) > 1:
-        raise SuiteError(f"{suite.results_dir} holds machines {', '.join(found)}: pass --machine")
-    named = {_manifest(d).get("machine") for d in dirs}
-    if len(named) != 1 or None in named:
-        raise SuiteError(f"shards name different machines ({', '.join(map(str, named))})")
-    return str(named.pop())
+    """``given``, else the store's one machine (``Suite.machine``), else the one the
+    shards agree on."""
+
+    def from_shards(held: list[str]) -> str:
+        if held:
+            raise SuiteError(
+                f"{suite.results_dir} holds machines {', '.join(held)}: pass --machine"
+            )
+        named = {_manifest(d).get("machine") for d in dirs}
+        if len(named) != 1 or None in named:
+            raise SuiteError(f"shards name different machines ({', '.join(map(str, named))})")
+        return str(named.pop())
+
+    return suite.machine(given, otherwise=from_shards)
 
 
 def merge(suite: Suite, machine: str, dirs: list[Path], *, adopt_suite: bool = False) -> MergePlan:
@@ -177,14 +177,13 @@ def merge(suite: Suite, machine: str, dirs: list[Path], *, adopt_suite: bool = F
     for dst, src in todo.copies.items():
         atomic.write_bytes(dst, src.read_bytes())
     store, first = suite.results_dir, Path(dirs[0]) / "results"
-    if not (store / machine / MACHINE_FILE).exists():
-        machine_file = (first / machine / MACHINE_FILE).read_bytes()
-        atomic.write_bytes(store / machine / MACHINE_FILE, machine_file)
-    new_suite = (first / BENCHMARKS).read_bytes()
-    if not (store / BENCHMARKS).exists() or (
-        adopt_suite and (store / BENCHMARKS).read_bytes() != new_suite
-    ):
-        atomic.write_bytes(store / BENCHMARKS, new_suite)
+    if not results.has_machine(store, machine):
+        machine_file = results.machine_file(first, machine).read_bytes()
+        atomic.write_bytes(results.machine_file(store, machine), machine_file)
+    new_suite = results.benchmarks_file(first).read_bytes()
+    stored_suite = results.benchmarks_file(store)
+    if not stored_suite.exists() or (adopt_suite and stored_suite.read_bytes() != new_suite):
+        atomic.write_bytes(stored_suite, new_suite)
     return todo
 
 
@@ -196,15 +195,15 @@ def validate(
         raise SuiteError("no shard directories given")
     store = suite.results_dir
     store_envs = results.stored_envs(store, machine)
-    known = (store / BENCHMARKS).is_file() and not adopt_suite
-    versions = benchmark_versions(store) if known else {}
+    # Without benchmarks.json the store has no suite version yet: the shards set it.
+    versions = {} if adopt_suite else dict(results.benchmark_versions(store) or {})
     envs = set(store_envs)
     suites: dict[str, Path] = {}
     todo = MergePlan()
     for shard in map(Path, dirs):
         manifest = _manifest(shard)
         shard_results = shard / "results"
-        if not (shard_results / machine / MACHINE_FILE).is_file():
+        if not results.has_machine(shard_results, machine):
             held = ", ".join(results.machines(shard_results)) or "none"
             raise SuiteError(f"shard {shard} has no results for machine {machine!r} "
                              f"(it holds: {held})")  # fmt: skip
@@ -227,7 +226,7 @@ def validate(
         envs |= shard_envs
         for src in results.result_files(shard_results, machine):
             results.load_file(src)  # a corrupt file: SuiteError
-            todo.commits.add(src.name[:8])
+            todo.commits.add(results.file_commit(src))
             _plan_copy(todo, src, store / machine / src.name, shard)
         profiles = shard / "profiles" / machine
         for src in sorted(p for p in profiles.rglob("*") if p.is_file() and p.suffix != ".tmp"):
@@ -254,7 +253,7 @@ def _conflict(src: Path, other: Path) -> str:
     if src.suffix != ".json":  # a profile: <commit[:8]>-<env>/<workload>/<file>
         run, workload = src.parents[1].name, src.parent.name
         return f"conflicting profile for {run[:8]} {workload}/{src.name}"
-    commit = src.name[:8]
+    commit = results.file_commit(src)
     rows = [_rows(p) for p in (src, other)]
     names = sorted(set(rows[0]) | set(rows[1]))
     by_value = [n for n in names if rows[0].get(n, [None])[:1] != rows[1].get(n, [None])[:1]]

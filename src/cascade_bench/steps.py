@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 from asv.step_detect import detect_steps
 
-from . import suite
+from . import signals, suite
 from .results import FAILED, SKIPPED, Point
 
-# The series blame looks at by default: wall time, and the exact call counts. asv
-# matches --bench against "name(params)" too, hence the optional parameter part.
-DEFAULT_SERIES = (
-    r"^(loops\..*\.time_loop|calls\..*\.track_calls_per_iteration"
-    r"|instructions\..*\.track_instructions_per_iteration)(\(.*\))?$"
-)
-# What each benchmark module measures: wall time, cProfile calls, valgrind instructions.
-SIGNAL_OF_MODULE = {"loops": "time", "calls": "calls", "instructions": "instructions"}
-EXACT_SIGNALS = ("calls", "instructions")  # deterministic: compared commit to commit
 DEFAULT_THRESHOLD = 0.05  # asv's own default for regressions_thresholds
 
 
@@ -36,7 +26,7 @@ class SeriesKey:
 
     @property
     def module(self) -> str:
-        """``loops`` (wall time) or ``calls`` (call counts)."""
+        """The benchmark module: one signal (``signals.BY_MODULE``)."""
         return self.benchmark.split(".")[-3]
 
     @property
@@ -53,12 +43,12 @@ class SeriesKey:
     @property
     def signal(self) -> str:
         """``time``, ``calls`` or ``instructions``."""
-        return SIGNAL_OF_MODULE.get(self.module, "time")
+        return signals.BY_MODULE.get(self.module, signals.TIME).name
 
     @property
     def exact(self) -> bool:
         """Deterministic: every change beyond the threshold is a step, no noise to fit."""
-        return self.signal in EXACT_SIGNALS
+        return self.signal in signals.EXACT
 
     @property
     def n(self) -> int | None:
@@ -70,7 +60,8 @@ class SeriesKey:
 
     def timing(self) -> SeriesKey:
         """The wall-time series of the same workload and parameters."""
-        return SeriesKey(f"loops.{self.benchmark_class}.time_loop", self.params)
+        t = signals.TIME
+        return SeriesKey(f"{t.module}.{self.benchmark_class}.{t.method}", self.params)
 
     @property
     def asv_name(self) -> str:
@@ -78,7 +69,7 @@ class SeriesKey:
         return f"{self.benchmark}({', '.join(self.params)})" if self.params else self.benchmark
 
     @staticmethod
-    def classes_regex(classes: list[str], modules: str = "loops|calls|instructions") -> str:
+    def classes_regex(classes: list[str], modules: str = "|".join(signals.BY_MODULE)) -> str:
         """asv's ``--bench`` for every benchmark of these classes in ``modules``."""
         return rf"^({modules})\.({'|'.join(map(re.escape, sorted(classes)))})\."
 
@@ -103,8 +94,8 @@ class Step:
         return "regression" if self.after > self.before else "speedup"
 
     @property
-    def ratio(self) -> float:
-        return self.after / self.before if self.before else math.inf
+    def ratio(self) -> float | None:
+        return signals.ratio(self.before, self.after)
 
 
 def threshold_for(benchmark: str, thresholds: dict[str, float]) -> float:
@@ -120,7 +111,7 @@ def beyond(before: float, after: float, threshold: float) -> bool:
 
 
 def build_series(
-    points: list[Point], position: dict[str, int], bench_regex: str = DEFAULT_SERIES
+    points: list[Point], position: dict[str, int], bench_regex: str = signals.DEFAULT_SERIES
 ) -> dict[SeriesKey, list[tuple[str, float | str]]]:
     """Each series in first-parent order; commits off the branch are left out."""
     pattern = re.compile(bench_regex)
@@ -152,8 +143,8 @@ def find_steps(
         # last measured one before and the first measured one after.
         left = next(c for c, v in reversed(values[l1:r1]) if v not in (FAILED, SKIPPED))
         right = next(c for c, v in values[l2:] if v not in (FAILED, SKIPPED))
-        if abs(v2 - v1) <= max(e1, e2, threshold * min(v1, v2)):
-            continue
+        if abs(v2 - v1) <= max(e1, e2) or not beyond(v1, v2, threshold):
+            continue  # within the noise of either level, or under the threshold
         steps.append(Step(key, left, right, v1, v2))
     return steps
 

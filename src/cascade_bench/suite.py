@@ -48,6 +48,12 @@ def profile_store() -> ModuleType:
     return _benchmark_module("_profile_store")
 
 
+def paths() -> ModuleType:
+    """``benchmarks/_paths.py``: how files are named across environments (profiles and
+    bytecode counts alike), and which of them are Cascade's."""
+    return _benchmark_module("_paths")
+
+
 def profiling() -> ModuleType:
     """``benchmarks/_profiling.py``: how profiles are captured (and under what seed)."""
     return _benchmark_module("_profiling")

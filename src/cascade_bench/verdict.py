@@ -8,11 +8,13 @@ one round are not independent: a step is confirmed only if the rounds separate.
 
 from __future__ import annotations
 
-import math
 import statistics
+from dataclasses import replace
 
 from asv import _stats
 
+from .model import Confirmation
+from .steps import beyond
 from .suite import SuiteError
 
 CONFIRM_ROUNDS = 8
@@ -24,7 +26,7 @@ SAMPLES_PER_ROUND = 3
 
 
 def side_by_side_args(rounds: int) -> tuple[str, ...]:
-    """``asv run`` options of a side-by-side run whose samples verdict() can read."""
+    """``asv run`` options of a side-by-side run whose samples ``side_by_side_verdict`` can read."""
     if rounds < MIN_ROUNDS:
         raise SuiteError(
             f"--rounds {rounds}: at least {MIN_ROUNDS} (fewer rounds separate by chance too often)"
@@ -50,25 +52,25 @@ def sizing_args() -> tuple[str, ...]:
     )  # fmt: skip
 
 
-def size(sa: list[float], sb: list[float]) -> dict:
+def size(sa: list[float], sb: list[float]) -> Confirmation:
     """Medians and per-round medians of a sizing run: a figure with its spread, no
     verdict (``separated`` and ``significant`` stay unset)."""
-    return {
-        **_medians(sa, sb),
-        "reason": f"sized side by side ({SIZE_ROUNDS} rounds each): a size, not a verdict",
-    }
+    return replace(
+        _medians(sa, sb),
+        reason=f"sized side by side ({SIZE_ROUNDS} rounds each): a size, not a verdict",
+    )
 
 
-def _medians(sa: list[float], sb: list[float]) -> dict:
+def _medians(sa: list[float], sb: list[float]) -> Confirmation:
     """What every side-by-side run reports: medians, sample counts, round medians."""
-    return {
-        "parent_median": statistics.median(sa),
-        "culprit_median": statistics.median(sb),
-        "parent_samples": len(sa),
-        "culprit_samples": len(sb),
-        "parent_rounds": round_medians(sa),
-        "culprit_rounds": round_medians(sb),
-    }
+    return Confirmation(
+        parent_median=statistics.median(sa),
+        culprit_median=statistics.median(sb),
+        parent_samples=len(sa),
+        culprit_samples=len(sb),
+        parent_rounds=round_medians(sa),
+        culprit_rounds=round_medians(sb),
+    )
 
 
 def side_by_side_verdict(
@@ -79,24 +81,24 @@ def side_by_side_verdict(
     *,
     slower: bool,
     threshold: float,
-) -> dict:
+) -> Confirmation:
     """Parent samples ``sa`` vs culprit samples ``sb`` of one side-by-side run.
 
     Significant only if all three hold: asv's test (Mann-Whitney, as ``asv
     continuous``), medians apart by ``threshold`` in the expected direction, and
     the rounds separated (each round is one process, and processes differ)."""
     summary = _medians(sa, sb)
-    ma, mb = summary["parent_median"], summary["culprit_median"]
-    ra, rb = summary["parent_rounds"], summary["culprit_rounds"]
+    ma, mb = summary.parent_median, summary.culprit_median
+    ra, rb = summary.parent_rounds, summary.culprit_rounds
     different = bool(_stats.is_different(sa, sb, stats_a, stats_b))
     same_direction = (mb > ma) == slower
-    big_enough = abs(math.log(mb / ma)) >= math.log1p(threshold)
+    big_enough = beyond(ma, mb, threshold)  # the one threshold rule (``steps.beyond``)
     separated = rounds_separate(ra, rb) if slower else rounds_separate(rb, ra)
-    return {
-        **summary,
-        "separated": separated,
-        "significant": different and same_direction and big_enough and separated,
-    }
+    return replace(
+        summary,
+        separated=separated,
+        significant=different and same_direction and big_enough and separated,
+    )
 
 
 def rounds_separate(faster: list[float], slower: list[float]) -> bool:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import cli_args, findings, lock, summary, verdict
+from .. import cli_args, lock, markdown_view, terminal_view
 from ..asvconf import load_suite
-from ..blame import Blamer, Options
-from ..suite import SuiteError
+from ..blame import Options, Timings, blame_history
+from ..blame_store import Store, blame_path, dump_blame
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -39,11 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.threshold is not None and not 0 < args.threshold < 10:
-        raise SuiteError(f"--threshold {args.threshold}: expected a fraction such as 0.05")
-    verdict.side_by_side_args(args.rounds)  # checks --rounds before any work
-    bench = load_suite(args.config)
-    machine = bench.machine(args.machine)
+    suite = load_suite(args.config)
+    machine = suite.machine(args.machine)
     opts = Options(
         machine=machine,
         bench_regex=args.bench,
@@ -53,16 +50,16 @@ def run(args: argparse.Namespace) -> int:
         confirm_rounds=args.rounds,
         budget=args.budget,
     )
-    store = findings.blame_path(bench.blame_dir, machine)
-    with lock.hold(bench.lock_path, "blame"):
-        stored = findings.Store.open(store)
-        blamer = Blamer(bench, opts, previous=stored.verdicts(), sizes=stored.sizes())
-        blame = blamer.run()
-        merged = stored.update(blame, blamer.recheck)
+    store = blame_path(suite.blame_dir, machine)
+    with lock.hold(suite.lock_path, "blame"):
+        stored = Store.open(store)
+        known = Timings(previous=stored.verdicts(), sizes=stored.sizes())
+        blame, recheck = blame_history(suite, opts, known)
+        merged = stored.update(blame, recheck)
     if args.json:
-        findings.dump_blame(blame, Path(args.json))
+        dump_blame(blame, Path(args.json))
     if args.markdown:
-        Path(args.markdown).write_text(summary.markdown(blame, args.top), encoding="utf-8")
-    print(summary.terminal(blame, args.top))
-    print(summary.store_text(blame, merged, store))
+        Path(args.markdown).write_text(markdown_view.markdown(blame, args.top), encoding="utf-8")
+    print(terminal_view.terminal(blame, args.top))
+    print(terminal_view.store_text(blame, merged, store))
     return 1 if blame.counted else 0

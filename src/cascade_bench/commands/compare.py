@@ -2,7 +2,7 @@
 
 Both commits are benchmarked side by side (rounds interleaved, samples kept);
 a timing change counts only when the side-by-side verdict confirms it, a
-call-count change is exact (``Blamer.compare``: the same rules as blame). For
+call-count change is exact (``blame.blame_pair``: the same rules as blame). For
 everything that got worse, the profiles of BASE and HEAD name the functions.
 Exit status: 0 nothing got worse, 1 something got worse, 2 error.
 """
@@ -16,9 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .. import asvrun, cli_args, lock, summary, verdict
+from .. import asvrun, cli_args, lock, markdown_view, terminal_view, verdict
 from ..asvconf import Suite, load_suite
-from ..blame import Blamer, Options
+from ..blame import Options, blame_pair
 from ..steps import SeriesKey
 from ..suite import SuiteError
 
@@ -56,10 +56,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if not args.results:
             shutil.rmtree(where, ignore_errors=True)
-    print(summary.terminal(blame, args.top))
+    print(terminal_view.terminal(blame, args.top))
     if args.markdown:
         with open(args.markdown, "w", encoding="utf-8") as fh:
-            fh.write(summary.markdown(blame, args.top))
+            fh.write(markdown_view.markdown(blame, args.top))
     return 1 if blame.counted else 0
 
 
@@ -75,7 +75,7 @@ def _compare(own: Suite, machine: str, base: str, head: str, bench: str, side_by
         raise SuiteError(f"--bench {bench!r} matches no benchmark of the suite")
     asvrun.run_commits(own, [base, head], SeriesKey.classes_regex(classes, "calls|instructions"),
                        machine)  # fmt: skip
-    return Blamer(own, Options(machine=machine, bench_regex=bench, build=False)).compare(base, head)
+    return blame_pair(own, Options(machine=machine, bench_regex=bench, build=False), base, head)
 
 
 def _check_bench(bench: Suite, regex: str) -> None:

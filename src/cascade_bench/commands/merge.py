@@ -30,13 +30,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    bench = load_suite(args.config)
+    suite = load_suite(args.config)
     dirs = [Path(d) for d in args.dirs]
-    machine = shards.store_machine(bench, args.machine, dirs)
+    machine = shards.store_machine(suite, args.machine, dirs)
     # The merge writes the store's results and profiles: never under a running night.
-    with lock.hold(bench.lock_path, "merge"):
-        done = shards.merge(bench, machine, dirs, adopt_suite=args.adopt_suite)
+    with lock.hold(suite.lock_path, "merge"):
+        done = shards.merge(suite, machine, dirs, adopt_suite=args.adopt_suite)
     print(f"merged {len(dirs)} shard(s) of {len(done.commits)} commit(s) into "
-          f"{bench.results_dir} (machine {machine}): {len(done.copies)} file(s) copied, "
+          f"{suite.results_dir} (machine {machine}): {len(done.copies)} file(s) copied, "
           f"{done.skipped} already there")  # fmt: skip
     return 0

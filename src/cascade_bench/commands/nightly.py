@@ -22,11 +22,12 @@ import sys
 import time
 from pathlib import Path
 
-from .. import asvrun, cli_args, findings, fmt, lock, results, summary
+from .. import asvrun, cli_args, fmt, lock, markdown_view, results
 from ..asvconf import Suite, load_suite
-from ..blame import Blamer, Options
-from ..findings import Blame
+from ..blame import Options, Timings, blame_history
+from ..blame_store import Store, blame_path
 from ..history import History
+from ..model import Blame
 from ..suite import SuiteError
 
 BASELINE_COMMITS = 1  # a first night benchmarks only the branch head
@@ -81,50 +82,35 @@ def _pull(suite: Suite) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    bench = load_suite(args.config)
-    machine = bench.machine(args.machine)
-    with lock.hold(bench.lock_path, "nightly"):
-        return _night(bench, machine, args)
+    suite = load_suite(args.config)
+    machine = suite.machine(args.machine)
+    with lock.hold(suite.lock_path, "nightly"):
+        return _night(suite, machine, args)
 
 
-def _night(bench: Suite, machine: str, args: argparse.Namespace) -> int:
+def _night(suite: Suite, machine: str, args: argparse.Namespace) -> int:
     started = time.monotonic()
     if not args.no_pull:
-        _pull(bench)
-    history = History(bench)
+        _pull(suite)
+    history = History(suite)
     set_aside: list[Path] = []
-    measured = results.measured_commits(bench.results_dir, machine, set_aside)
-    todo = bench.conf_dir / f".cascade-bench-nightly-{machine}.todo"
-    # An interrupted night left its plan behind: finish it (asv skips what is stored).
-    unfinished = todo.read_text().split() if todo.is_file() else []
-    new = [c for c in history.order if c in set(unfinished) | set(new_commits(history, measured))]
-    log(f"{len(new)} new commit(s) on {history.branch} for machine {machine}")
-    if new:
-        todo.write_text("\n".join(new) + "\n")
-        asvrun.run_commits(bench, new, ".", machine, ("--skip-existing",))
+    measured = results.measured_commits(suite.results_dir, machine, set_aside)
+    todo = suite.conf_dir / f".cascade-bench-nightly-{machine}.todo"
+    new = _benchmark_new(suite, machine, history, measured, todo)
     backfilled = []
     if args.backfill_budget:
         for commit in backfill_order(history, measured | set(new)):
             if time.monotonic() - started > args.backfill_budget:
                 break
-            asvrun.run_commits(bench, [commit], ".", machine, ("--skip-existing",))
+            asvrun.run_commits(suite, [commit], ".", machine, ("--skip-existing",))
             backfilled.append(commit)
-    store = findings.Store.open(findings.blame_path(bench.blame_dir, machine))
+    store = Store.open(blame_path(suite.blame_dir, machine))
     before = store.keys()
-    tonight = Blame(machine=machine, generated_at="", findings=[])
-    merged = None
-    if new and len(measured | set(new)) > 1:
-        first = history.order[history.position[new[0]] - 1] if history.position[new[0]] else None
-        opts = Options(machine=machine, range_spec=f"{first}..{new[-1]}" if first else new[-1])
-        tonight, merged = _blame(bench, opts, store)
-    if len(measured | set(new)) > 1:
-        # Everything else the store does not explain yet: steps between back-filled
-        # or merged commits. Narrowing and timing only with what is left of the budget.
-        left = max(0.0, args.backfill_budget - (time.monotonic() - started))
-        opts = Options(machine=machine, build=left > 0, budget=left)
-        _, merged = _blame(bench, opts, store)
-    if not args.no_publish and (bench.results_dir / machine / "machine.json").is_file():
-        _publish(bench)
+    tonight, merged = _blame_night(
+        suite, machine, history, measured, new, store, args.backfill_budget, started
+    )
+    if not args.no_publish and results.has_machine(suite.results_dir, machine):
+        _publish(suite)
     todo.unlink(missing_ok=True)
     aside = [*set_aside, *(Path(p) for p in (merged.set_aside if merged else []))]
     text = summarize(machine, new, backfilled, tonight, merged, before, aside)
@@ -135,17 +121,60 @@ def _night(bench: Suite, machine: str, args: argparse.Namespace) -> int:
     return 1 if tonight.counted else 0
 
 
-def _blame(bench: Suite, opts: Options, store: findings.Store) -> tuple[Blame, Blame]:
+def _benchmark_new(
+    suite: Suite, machine: str, history: History, measured: set[str], todo: Path
+) -> list[str]:
+    """asv run on the commits new since the last night and on those an interrupted
+    night left in ``todo``; returns them in history order."""
+    # An interrupted night left its plan behind: finish it (asv skips what is stored).
+    unfinished = todo.read_text().split() if todo.is_file() else []
+    new = [c for c in history.order if c in set(unfinished) | set(new_commits(history, measured))]
+    log(f"{len(new)} new commit(s) on {history.branch} for machine {machine}")
+    if new:
+        todo.write_text("\n".join(new) + "\n")
+        asvrun.run_commits(suite, new, ".", machine, ("--skip-existing",))
+    return new
+
+
+def _blame_night(
+    suite: Suite,
+    machine: str,
+    history: History,
+    measured: set[str],
+    new: list[str],
+    store: Store,
+    budget: float,
+    started: float,
+) -> tuple[Blame, Blame | None]:
+    """The new commits' steps in full, then every step the store does not explain yet
+    within what is left of the night's ``budget`` (seconds since ``started``):
+    (tonight's blame, the store after both)."""
+    tonight = Blame(machine=machine, generated_at="", findings=[])
+    merged = None
+    if new and len(measured | set(new)) > 1:
+        first = history.order[history.position[new[0]] - 1] if history.position[new[0]] else None
+        opts = Options(machine=machine, range_spec=f"{first}..{new[-1]}" if first else new[-1])
+        tonight, merged = _blame(suite, opts, store)
+    if len(measured | set(new)) > 1:
+        # Everything else the store does not explain yet: steps between back-filled
+        # or merged commits. Narrowing and timing only with what is left of the budget.
+        left = max(0.0, budget - (time.monotonic() - started))
+        opts = Options(machine=machine, build=left > 0, budget=left)
+        _, merged = _blame(suite, opts, store)
+    return tonight, merged
+
+
+def _blame(suite: Suite, opts: Options, store: Store) -> tuple[Blame, Blame]:
     """One blame run merged into the store: (this run, the store after it)."""
-    blamer = Blamer(bench, opts, previous=store.verdicts(), sizes=store.sizes())
-    blame = blamer.run()
-    return blame, store.update(blame, blamer.recheck)
+    known = Timings(previous=store.verdicts(), sizes=store.sizes())
+    blame, recheck = blame_history(suite, opts, known)
+    return blame, store.update(blame, recheck)
 
 
-def _publish(bench: Suite) -> None:
+def _publish(suite: Suite) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "asv", "--config", str(bench.config_path), "publish"],
-        cwd=bench.conf_dir, capture_output=True, text=True, check=False,
+        [sys.executable, "-m", "asv", "--config", str(suite.config_path), "publish"],
+        cwd=suite.conf_dir, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if proc.returncode != 0:
         raise SuiteError(f"asv publish failed: {(proc.stderr or proc.stdout).strip()[-200:]}")
@@ -160,25 +189,8 @@ def summarize(
     before: set[tuple],
     set_aside: list[Path],
 ) -> str:
-    bad = [c for c in tonight.culprits if c.kind == "regression"]
-    open_bad = [c for c in tonight.ranges if c.kind == "regression"]
-    if not new:
-        head = (
-            "## Nightly: nothing new\n\nNo new commits since the last run; nothing was benchmarked."
-        )
-    elif bad:
-        head = (
-            f"## Nightly: {len(bad)} culprit commit(s) with regressions\n\n"
-            f"{summary.markdown(tonight)}"
-        )
-    elif open_bad:
-        head = (
-            f"## Nightly: regressions in {len(open_bad)} range(s) not narrowed to one commit\n\n"
-            f"{summary.markdown(tonight)}"
-        )
-    else:
-        head = "## Nightly: no regression in new commits\n"
-    lines = [head, ""]
+    """The night's Markdown summary: the verdict first, then what was done."""
+    lines = [_verdict(new, tonight), ""]
     if new:
         lines.append(f"Benchmarked {len(new)} new commit(s) on {fmt.markdown_text(machine)}: "
                      + ", ".join(f"`{c[:8]}`" for c in new[:20]))  # fmt: skip
@@ -192,17 +204,43 @@ def summarize(
         lines.append(f"{len(tonight.dismissed)} step(s) dismissed (noise, or a commit that "
                      "changed nothing that ran).")  # fmt: skip
     if store is not None:
-        older = [f for f in store.findings if f.key not in before and f.culprit.hash not in new]
-        open_regressions = {f.culprit.hash for f in store.findings if f.counts}
-        lines.append(
-            f"Store: {len(store.findings)} finding(s) for {len(store.culprits)} culprit "
-            f"commit(s) ({len(open_regressions)} with regressions), "
-            f"{len(older)} newly found in older history, {len(store.retracted)} retracted."
-        )
+        lines.append(_store_line(store, before, new))
     for path in set_aside:
         name = fmt.markdown_text(str(path))
         lines.append(f"Set aside a corrupt file (kept, measured again): {name}")
     return "\n".join(lines) + "\n"
+
+
+def _verdict(new: list[str], tonight: Blame) -> str:
+    """The summary's heading, with tonight's culprits when a new commit regressed."""
+    bad = [c for c in tonight.culprits if c.kind == "regression"]
+    open_bad = [c for c in tonight.ranges if c.kind == "regression"]
+    if not new:
+        return (
+            "## Nightly: nothing new\n\nNo new commits since the last run; nothing was benchmarked."
+        )
+    if bad:
+        return (
+            f"## Nightly: {len(bad)} culprit commit(s) with regressions\n\n"
+            f"{markdown_view.markdown(tonight)}"
+        )
+    if open_bad:
+        return (
+            f"## Nightly: regressions in {len(open_bad)} range(s) not narrowed to one commit\n\n"
+            f"{markdown_view.markdown(tonight)}"
+        )
+    return "## Nightly: no regression in new commits\n"
+
+
+def _store_line(store: Blame, before: set[tuple], new: list[str]) -> str:
+    """The store after the night: findings, culprits, what older history gained."""
+    older = [f for f in store.findings if f.key not in before and f.culprit.hash not in new]
+    open_regressions = {f.culprit.hash for f in store.findings if f.counts}
+    return (
+        f"Store: {len(store.findings)} finding(s) for {len(store.culprits)} culprit "
+        f"commit(s) ({len(open_regressions)} with regressions), "
+        f"{len(older)} newly found in older history, {len(store.retracted)} retracted."
+    )
 
 
 def log(msg: str) -> None:

@@ -27,8 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    bench = load_suite(args.config)
-    machine = bench.machine(args.machine)
-    planned = shards.plan(bench, machine, args.range_spec, args.shards, args.max_commits)
+    suite = load_suite(args.config)
+    machine = suite.machine(args.machine)
+    planned = shards.plan(suite, machine, args.range_spec, args.shards, args.max_commits)
     print(shards.matrix(planned))
     return 0

@@ -13,10 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .. import cli_args, envs, lock, profiles, suite
+from .. import cli_args, envs, lock, profiles
 from ..asvconf import load_suite
 from ..steps import SeriesKey
-from ..suite import ROOT, SuiteError
+from ..suite import ROOT, SuiteError, eras, profile_store, profiling
 
 PROFILE_SCRIPT = ROOT / "envtools" / "profile_workload.py"
 DEFAULT_N = 1000
@@ -38,8 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _workload(name: str | None) -> str:
-    name = suite.eras().PROFILE_ENTRY_ALIASES.get(name or "", name)
-    known = suite.eras().WORKLOAD_FAMILY
+    name = eras().PROFILE_ENTRY_ALIASES.get(name or "", name)
+    known = eras().WORKLOAD_FAMILY
     if name is None or name not in known:
         raise SuiteError(f"unknown workload {name!r}; known: {', '.join(known)}")
     return name
@@ -47,8 +47,8 @@ def _workload(name: str | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if args.list:
-        aliases = {w: a for a, w in suite.eras().PROFILE_ENTRY_ALIASES.items()}
-        for name, family in suite.eras().WORKLOAD_FAMILY.items():
+        aliases = {w: a for a, w in eras().PROFILE_ENTRY_ALIASES.items()}
+        for name, family in eras().WORKLOAD_FAMILY.items():
             alias = f"(profile_entry.py: {aliases[name]})" if name in aliases else ""
             print(f"{name:26s} {family:28s} {alias}")
         return 0
@@ -61,13 +61,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.commit:
         _profile_live(python, workload, n, out)
     else:
-        bench = load_suite(args.config)
-        commit = bench.resolve_commit(args.commit)
+        suite = load_suite(args.config)
+        commit = suite.resolve_commit(args.commit)
         # Installing into asv's environment: never while a night benchmarks in it.
-        with lock.hold(bench.lock_path, "profile --commit"):
-            python = envs.python_of_first_env(bench)
+        with lock.hold(suite.lock_path, "profile --commit"):
+            python = envs.python_of_first_env(suite)
             print(f"installing {commit[:8]} into {python.parent.parent}", file=sys.stderr)
-            envs.install_commit(bench, python, commit)
+            envs.install_commit(suite, python, commit)
             _profile_live(python, workload, n, out)
     _print(profiles.load_raw(out), workload, n, args.top)
     print(f"wrote {out} (open with: snakeviz {out})")
@@ -78,7 +78,7 @@ def _profile_live(python: Path, workload: str, n: int, out: Path) -> None:
     # Under the hash seed of the benchmark processes: its counts are the stored ones.
     proc = subprocess.run(
         [str(python), str(PROFILE_SCRIPT), workload, str(n), str(out)],
-        env=suite.profiling().with_hash_seed(os.environ),
+        env=profiling().with_hash_seed(os.environ),
         capture_output=True,
         text=True,
         check=False,
@@ -91,16 +91,16 @@ def _profile_live(python: Path, workload: str, n: int, out: Path) -> None:
 def _print_stored(args: argparse.Namespace, n: int) -> int:
     if not args.commit:
         raise SuiteError("--stored needs --commit")
-    bench = load_suite(args.config)
+    suite = load_suite(args.config)
     workload = SeriesKey(args.stored, ()).workload or _workload(args.stored)
-    commit = bench.resolve_commit(args.commit)
-    root = bench.profile_root
-    machine = bench.machine(args.machine)
+    commit = suite.resolve_commit(args.commit)
+    root = suite.profile_root
+    machine = suite.machine(args.machine)
     path = profiles.stored_path(root, machine, commit, workload, n)
     stats = profiles.load(path)
     _print(stats, workload, n, args.top, source=path)
     if args.output:
-        suite.profile_store().export_prof(path, Path(args.output))
+        profile_store().export_prof(path, Path(args.output))
         print(f"wrote {args.output} (open with: snakeviz {args.output})")
     return 0
 

@@ -39,12 +39,12 @@ def run(args: argparse.Namespace) -> int:
     revs = text.split()
     if not revs:
         raise SuiteError("no commits given")
-    bench = load_suite(args.config)
-    commits = list(dict.fromkeys(bench.resolve_commit(r) for r in revs))
-    machine = bench.machine(args.machine)  # default: the store's, as merge's
+    suite = load_suite(args.config)
+    commits = list(dict.fromkeys(suite.resolve_commit(r) for r in revs))
+    machine = suite.machine(args.machine)  # default: the store's, as merge's
     shards.require_machine(machine)
     out = Path(args.out)
-    derived = bench.derived(out, share_envs=False)  # own envs: shards may run side by side
+    derived = suite.derived(out, share_envs=False)  # own envs: shards may run side by side
     extra = ("--skip-existing",) + (("--quick",) if args.quick else ())
     with lock.hold(derived.lock_path, "shard"):  # its own environments, its own lock
         asvrun.run_commits(derived, commits, args.bench, machine, extra)

@@ -1,5 +1,7 @@
 """The suite's regressions report, written by ``asv publish`` beside asv's own site.
 
-``model`` knows the blame store's schema, ``chart`` draws the pictures, ``render``
-writes the pages, ``publisher`` plugs it all into ``asv publish``.
+It reads the blame store through ``cascade_bench.blame_store`` (the schema lives in
+``cascade_bench.model``); ``views`` prepares what the pages show, ``chart`` draws
+the pictures, ``render`` writes the pages, ``publisher`` plugs it all into
+``asv publish``.
 """

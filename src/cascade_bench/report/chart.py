@@ -8,9 +8,10 @@ backend through ``Figure`` directly, so pyplot's global backend is never touched
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from .. import fmt
-from ..findings import Finding, FunctionDiff
+from .. import fmt, signals
+from ..model import Finding, FunctionDiff
 
 TOP = 12
 PARENT_COLOR = "#8c99a6"
@@ -19,19 +20,14 @@ CHANGED_COLOR = "#b00020"
 CHANGE = 1.25  # a cost this many times larger (or smaller) counts as changed
 
 
-def _ratio(pair: tuple[float, float]) -> float | None:
-    before, after = pair
-    if before <= 0:
-        return None if after <= 0 else float("inf")
-    return after / before
-
-
 def changed(fn: FunctionDiff) -> bool:
     """Calls per iteration moved, or own/cumulative time moved by ``CHANGE`` or more."""
     if abs(fn.calls[1] - fn.calls[0]) >= 0.005 * max(1.0, fn.calls[0]):
         return True
-    for pair in (fn.own, fn.cumulative):
-        r = _ratio(pair)
+    for before, after in (fn.own, fn.cumulative):
+        r = signals.ratio(before, after)
+        if r is None and after > 0:
+            return True  # new: no ratio from a zero base, but it moved
         if r is not None and (r >= CHANGE or r <= 1 / CHANGE):
             return True
     return False
@@ -63,61 +59,14 @@ def draw_diff(finding: Finding, dest: Path, top: int = TOP) -> Path | None:
     if not fns:
         return None
     import matplotlib  # heavy: only when a picture is drawn
-    from matplotlib.figure import Figure
 
-    n = len(fns)
-    # Fixed margins in inches (constrained layout costs more than the drawing).
-    width, height = 13.0, 1.45 + 0.6 * n
-    left, right, top_margin, bottom = 3.5, 0.25, 0.75, 0.6
-    fig = Figure(figsize=(width, height), dpi=100)
-    fig.subplots_adjust(
-        left=left / width,
-        right=1 - right / width,
-        top=1 - top_margin / height,
-        bottom=bottom / height,
-        wspace=0.06,
-    )
-    axes = fig.subplots(1, 2, sharey=True)
-    ys = list(range(n))
-    culprit_color = CULPRIT_COLOR.get(finding.kind, CULPRIT_COLOR["regression"])
+    fig, axes = _figure(len(fns))
     for ax, attr, title in (
         (axes[0], "own", "own time per iteration"),
         (axes[1], "cumulative", "cumulative time per iteration"),
     ):
-        pairs = [getattr(f, attr) for f in fns]
-        name, scale = fmt.time_unit(max(max(p) for p in pairs) or 1e-9)
-        before = [p[0] / scale for p in pairs]
-        after = [p[1] / scale for p in pairs]
-        h = 0.38
-        ax.barh(
-            [y - h / 2 for y in ys],
-            before,
-            h,
-            color=PARENT_COLOR,
-            label=f"parent {finding.parent.short}",
-        )
-        ax.barh(
-            [y + h / 2 for y in ys],
-            after,
-            h,
-            color=culprit_color,
-            label=f"culprit {finding.culprit.short}",
-        )
-        top_value = max(before + after) or 1.0
-        for y, pair, value in zip(ys, pairs, after, strict=True):
-            ax.text(value + top_value * 0.01, y + h / 2, fmt.ratio(*pair), va="center", fontsize=9)
-        ax.set_xlim(0, top_value * 1.15)
-        ax.set_title(title, fontsize=12)
-        ax.set_xlabel(name, fontsize=11)
-        ax.grid(axis="x", alpha=0.3)
-        ax.tick_params(axis="x", labelsize=10)
-    axes[0].set_yticks(ys)
-    axes[0].set_yticklabels([f"{_short(f.function)}\n{_short(f.file)}" for f in fns], fontsize=10)
-    for label, fn in zip(axes[0].get_yticklabels(), fns, strict=True):
-        if changed(fn):
-            label.set_color(CHANGED_COLOR)
-            label.set_fontweight("bold")
-    axes[0].invert_yaxis()  # rank 1 at the top
+        _panel(ax, finding, fns, attr, title)
+    _label_functions(axes[0], fns)
     axes[1].legend(loc="lower right", fontsize=10)
     params = fmt.params(finding.params)
     fig.suptitle(
@@ -133,3 +82,66 @@ def draw_diff(finding: Finding, dest: Path, top: int = TOP) -> Path | None:
     with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "cascade-bench"}):
         fig.savefig(dest, format="svg", metadata={"Date": None})
     return dest
+
+
+def _figure(n: int) -> tuple[Any, Any]:
+    """A figure of two panels side by side for ``n`` functions, and its axes."""
+    from matplotlib.figure import Figure
+
+    # Fixed margins in inches (constrained layout costs more than the drawing).
+    width, height = 13.0, 1.45 + 0.6 * n
+    left, right, top_margin, bottom = 3.5, 0.25, 0.75, 0.6
+    fig = Figure(figsize=(width, height), dpi=100)
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        top=1 - top_margin / height,
+        bottom=bottom / height,
+        wspace=0.06,
+    )
+    return fig, fig.subplots(1, 2, sharey=True)
+
+
+def _panel(ax: Any, finding: Finding, fns: list[FunctionDiff], attr: str, title: str) -> None:
+    """One panel: parent and culprit bars of ``attr`` (own or cumulative time) per
+    function, each culprit bar labelled with its ratio."""
+    ys = list(range(len(fns)))
+    culprit_color = CULPRIT_COLOR.get(finding.kind, CULPRIT_COLOR["regression"])
+    pairs = [getattr(f, attr) for f in fns]
+    name, scale = fmt.time_unit(max(max(p) for p in pairs) or 1e-9)
+    before = [p[0] / scale for p in pairs]
+    after = [p[1] / scale for p in pairs]
+    h = 0.38
+    ax.barh(
+        [y - h / 2 for y in ys],
+        before,
+        h,
+        color=PARENT_COLOR,
+        label=f"parent {finding.parent.short}",
+    )
+    ax.barh(
+        [y + h / 2 for y in ys],
+        after,
+        h,
+        color=culprit_color,
+        label=f"culprit {finding.culprit.short}",
+    )
+    top_value = max(before + after) or 1.0
+    for y, pair, value in zip(ys, pairs, after, strict=True):
+        ax.text(value + top_value * 0.01, y + h / 2, fmt.ratio(*pair), va="center", fontsize=9)
+    ax.set_xlim(0, top_value * 1.15)
+    ax.set_title(title, fontsize=12)
+    ax.set_xlabel(name, fontsize=11)
+    ax.grid(axis="x", alpha=0.3)
+    ax.tick_params(axis="x", labelsize=10)
+
+
+def _label_functions(ax: Any, fns: list[FunctionDiff]) -> None:
+    """Function and file per row, changed functions in bold red, rank 1 at the top."""
+    ax.set_yticks(list(range(len(fns))))
+    ax.set_yticklabels([f"{_short(f.function)}\n{_short(f.file)}" for f in fns], fontsize=10)
+    for label, fn in zip(ax.get_yticklabels(), fns, strict=True):
+        if changed(fn):
+            label.set_color(CHANGED_COLOR)
+            label.set_fontweight("bold")
+    ax.invert_yaxis()

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from asv.console import log
 from asv.publishing import OutputPublisher
 
-if TYPE_CHECKING:  # render pulls in jinja2: imported only when publishing
-    from .render import SiteInfo
+if TYPE_CHECKING:  # the report's modules load only when publishing (asv imports this)
+    from .views import SiteInfo
 
 REPORT_DIR = "cascade-bench"
 LINK_ID = "cascade-bench-link"
@@ -54,7 +54,7 @@ def inject_link(page: Path, href: str = f"{REPORT_DIR}/index.html") -> bool:
 
 
 def _site_info(conf: Any, benchmarks: Any, revisions: dict[str, int]) -> SiteInfo:
-    from .render import SiteInfo
+    from .views import SiteInfo
 
     return SiteInfo(
         project=str(getattr(conf, "project", "project")),
@@ -70,7 +70,7 @@ def _site_info(conf: Any, benchmarks: Any, revisions: dict[str, int]) -> SiteInf
 def publish_report(conf_dir: Path, blame_dir: Path, html_dir: Path, site: SiteInfo) -> Path:
     """Write the report of the stores in ``blame_dir`` into ``html_dir/cascade-bench``
     and link it from asv's pages (profile paths are relative to ``conf_dir``)."""
-    from ..findings import find_blames
+    from ..blame_store import find_blames
     from .render import write_report
 
     sources = find_blames(blame_dir)

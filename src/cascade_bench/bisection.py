@@ -1,4 +1,4 @@
-"""Which commits to measure next so that every step is pinned to one commit.
+"""Bisection: which commits to measure next so that every step is pinned to one commit.
 
 Detection runs to a fixed point: steps are detected on the series as measured,
 the middle of every stepped gap that still holds unmeasured commits is measured
@@ -113,18 +113,17 @@ def questions(
 
 def fixed_point(
     ask: Callable[[], list[Question]],
-    measure: Callable[[str, list[str]], None],
-    may_build: Callable[[], bool],
+    measure: Callable[[str, list[str]], bool],
     position: Callable[[str], int],
-    asked_at: set[tuple[str, str]],
 ) -> list[Question]:
     """Measure the probe of every open question, ask again, until nothing is open.
 
     ``measure(commit, classes)`` measures every series of those benchmark classes
-    at ``commit`` (one build serves all series asking there); ``asked_at`` keeps
-    (commit, class) pairs already measured, so a commit that yields no result is
-    not measured twice and its question stays open. ``may_build()`` is checked
-    before each build (``--no-build``, ``--budget``)."""
+    at ``commit`` (one build serves all series asking there) and says whether it
+    did (False: no more builds, for ``--no-build`` or ``--budget``). A (commit,
+    class) measured once is not measured again, so a commit that yields no result
+    leaves its question open."""
+    asked_at: set[tuple[str, str]] = set()
     while True:
         asked = ask()
         todo: dict[str, set[str]] = {}
@@ -135,9 +134,8 @@ def fixed_point(
         if not todo:
             return asked
         for commit in sorted(todo, key=position):
-            if not may_build():
+            if not measure(commit, sorted(todo[commit])):
                 return ask()
-            measure(commit, sorted(todo[commit]))
             asked_at.update((commit, c) for c in todo[commit])
 
 

@@ -1,19 +1,23 @@
-"""The findings in words: the terminal view and the Markdown view (CI summaries)."""
+"""The vocabulary every view uses (terminal, Markdown, the report): one phrase for a
+direction, a step, a cost, a range, a dismissal. Views compose these; they never
+word a fact themselves."""
 
 from __future__ import annotations
 
 import math
 import re
 
-from . import fmt
-from .findings import Blame, Culprit, Finding, FunctionDiff, Move, series_lists
+from . import fmt, signals
+from .model import Blame, Culprit, Finding, FunctionDiff, Move
 
 KIND_WORDS = {
     "regression": "REGRESSION",
     "speedup": "speed-up",
     "work": "work changed (call counts only)",
 }
-SIGNAL_WORDS = {"instructions": "instructions", "calls": "calls", "time": "wall time"}
+
+
+SIGNAL_WORDS = {s.name: s.words for s in signals.ALL}
 
 
 def direction(signal: str, ratio: float) -> str:
@@ -153,26 +157,6 @@ def _n(k: int, noun: str) -> str:
     return f"{k} {noun}{'s' if k != 1 else ''}"
 
 
-def culprit_lines(blame: Blame, top: int = 3) -> list[str]:
-    """The short list first: one line per culprit commit, ranked by cost; then the
-    steps not narrowed to one commit, as ranges (never as a culprit)."""
-    out = [f"CULPRIT COMMITS ({len(blame.culprits)}): {tally(blame.culprits, blame.ranges)}"]
-    for i, c in enumerate(blame.culprits, 1):
-        out.append(
-            f"  {i}. {c.commit.short} {c.commit.subject[:60]!r} ({c.commit.date[:10]}): "
-            f"{cost_text(c)}; {len(c.series)} series"
-        )
-        if c.note:
-            out.append(f"     {c.note}")
-        out.extend(f"     {function_row(fn)}" for fn in c.functions[:top])
-    if blame.ranges:
-        out.append(f"NOT NARROWED TO ONE COMMIT ({len(blame.ranges)}): the step lies in a range")
-    for i, c in enumerate(blame.ranges, 1):
-        out.append(f"  {i}. {range_text(c)}: {cost_text(c)}; {len(c.series)} series")
-        out.extend(f"     {function_row(fn, pinned=False)}" for fn in c.functions[:top])
-    return out
-
-
 def range_text(c: Culprit) -> str:
     """``between 1a2b3c4d and 5d6e7f8a (3 commits not measured: --budget spent)``."""
     why = []
@@ -198,7 +182,7 @@ def worst(findings: list[Finding]) -> Finding | None:
     return None
 
 
-def verdict(blame: Blame, markdown: bool = False) -> str:
+def first_line(blame: Blame, markdown: bool = False) -> str:
     """The first line a person reads: the tally of culprit commits (``tally``) and
     the costliest regression with its function. ``markdown``: the subject and
     function escaped (``fmt.markdown_text``), as the Markdown summary embeds them."""
@@ -206,7 +190,7 @@ def verdict(blame: Blame, markdown: bool = False) -> str:
 
 
 def headline(culprits: list[Culprit], ranges: list[Culprit], markdown: bool = False) -> str:
-    """``verdict``'s sentence for these lists (the report joins several machines')."""
+    """``first_line``'s sentence for these lists (the report joins several machines')."""
     if not culprits and not ranges:
         return "No regression and no speed-up attributed."
     text = tally(culprits, ranges) + "."
@@ -225,7 +209,7 @@ def headline(culprits: list[Culprit], ranges: list[Culprit], markdown: bool = Fa
     fn = ""
     if c.functions:
         label = c.functions[0].label
-        fn = f", in {_code(label) if markdown else label}"
+        fn = f", in {fmt.code(label) if markdown else label}"
     return f"{text} Worst: {c.commit.short} {subject}: {cost_text(c)}{fn}"
 
 
@@ -247,152 +231,9 @@ def where_text(f: Finding) -> str:
     return f"culprit {c.short} {c.subject[:60]!r} ({c.date[:10]}), vs {f.parent.short}{gap}"
 
 
-def terminal(blame: Blame, top: int = 5) -> str:
-    out = [*culprit_lines(blame), ""]
-    for kind, items in series_lists(blame.findings).items():
-        out.append(f"{TITLES[kind]} ({len(items)})")
-        for f in items:
-            out.append(
-                f"  {f.benchmark} [{fmt.params(f.params)}]  {fmt.span(f.before, f.after, f.unit)}"
-                f"  ({step_text(f)}, {evidence(f)})"
-            )
-            out.append(f"    {where_text(f)}")
-            out.extend(f"      {function_row(fn, f.pinned)}" for fn in f.functions[:top])
-            out.extend(f"      note: {n}" for n in f.notes)
-    if blame.dismissed:
-        out.append(f"DISMISSED ({len(blame.dismissed)}): steps that are no culprit")
-        out.extend(
-            f"  {f.benchmark} [{fmt.params(f.params)}] at {f.culprit.short}: {dismissal_text(f)}"
-            for f in blame.dismissed
-        )
-    out.extend(_gap_lines(blame))
-    out.extend(_series_lines(blame))
-    out.append(f"built {len(blame.built)} commit(s) for this run")
-    return "\n".join(out)
-
-
 def dismissal_text(f: Finding) -> str:
     """Why a step is no culprit: its commit changed nothing that ran, or the timing
     step did not hold up side by side."""
     if f.dismissal:
         return f"changed nothing that ran: {f.dismissal}"
     return "noise: not confirmed side by side"
-
-
-def _gap_lines(blame: Blame) -> list[str]:
-    """Builds per culprit in each stepped gap, against one bisection per culprit."""
-    out = []
-    for g in blame.gaps:
-        k = max(1, len(g.culprits))
-        out.append(
-            f"  gap {g.left[:8]}..{g.right[:8]} ({g.commits} commits): {g.built} built for "
-            f"{len(g.culprits)} culprit(s) ({g.built / k:.1f} per culprit; "
-            f"bisection: ⌈log2 {g.commits}⌉ = {g.log2})"
-        )
-    return ["STEPPED GAPS NARROWED", *out] if out else []
-
-
-def _series_lines(blame: Blame) -> list[str]:
-    """One line per series: nothing found is left unexplained without saying why."""
-    if not blame.series:
-        return []
-    left_open = sum(len(s.unresolved) for s in blame.series)
-    out = [
-        f"SERIES ({len(blame.series)}): "
-        + ("every step explained" if not left_open else f"{left_open} pair(s) unresolved")
-    ]
-    for s in blame.series:
-        start = ""
-        if s.first:
-            start = f", starts at {s.first[:8]}" + (" (born there)" if s.born else "")
-        extra = [f"{s.failed} failed"] if s.failed else []
-        extra += [f"{s.skipped} n/a"] if s.skipped else []
-        out.append(
-            f"  {s.benchmark} [{fmt.params(s.params)}]: {s.measured} measured"
-            + (f" ({', '.join(extra)})" if extra else "")
-            + f"{start}; {s.steps} step(s), {s.explained} explained"
-        )
-        out.extend(f"    unresolved {u.left[:8]}..{u.right[:8]}: {u.why}" for u in s.unresolved)
-    return out
-
-
-def _code(text: object) -> str:
-    """Foreign text in monospace: an HTML code element, whose content Markdown still
-    parses, so the escaped text stays literal (a code span would not unescape it)."""
-    return f"<code>{fmt.markdown_text(text)}</code>"
-
-
-def markdown(blame: Blame, top: int = 5) -> str:
-    """The summary for CI (job summaries, pull requests). Everything the suite did
-    not write itself goes through ``fmt.markdown_text``: a commit subject cannot fake
-    the verdict or break the table."""
-    md = fmt.markdown_text
-    lines = [f"**{verdict(blame, markdown=True)}**", ""]
-    if blame.culprits:
-        lines += ["| # | culprit | cost, every direction | top function |", "|---|---|---|---|"]
-        for i, c in enumerate(blame.culprits, 1):
-            fn = _code(c.functions[0].label) if c.functions else ""
-            lines.append(
-                f"| {i} | {_code(c.commit.short)} {md(c.commit.subject)} "
-                f"| {cost_text(c)} | {fn} |"
-            )
-        lines.append("")
-    if blame.ranges:
-        lines += [
-            "Not narrowed to one commit (the step lies somewhere in the range):",
-            "",
-            "| # | range | cost, every direction | top function |",
-            "|---|---|---|---|",
-        ]
-        for i, c in enumerate(blame.ranges, 1):
-            fn = _code(c.functions[0].label) if c.functions else ""
-            lines.append(f"| {i} | {md(range_text(c))} | {cost_text(c)} | {fn} |")
-        lines.append("")
-    listed = series_lists(blame.findings)
-    if any(listed.values()):
-        lines += ["<details><summary>Every series that moved</summary>", ""]
-    for kind, items in listed.items():
-        for f in items:
-            lines.append(
-                f"- {TITLES[kind].lower()}: {_code(f.benchmark)} ({md(fmt.params(f.params))}) "
-                f"{step_text(f)} — {evidence(f)} — {md(where_text(f))}"
-            )
-            lines.extend(f"  - {_code(function_row(fn, f.pinned))}" for fn in f.functions[:top])
-    if blame.dismissed:
-        lines.append(f"- {len(blame.dismissed)} step(s) dismissed:")
-        lines.extend(
-            f"  - {_code(f.benchmark)} ({md(fmt.params(f.params))}) at "
-            f"{_code(f.culprit.short)}: {md(dismissal_text(f))}"
-            for f in blame.dismissed
-        )
-    if blame.series:
-        steps = sum(s.steps for s in blame.series)
-        done = sum(s.explained for s in blame.series)
-        lines.append(f"- {len(blame.series)} series: {steps} step(s) found, {done} explained")
-        for s in blame.series:
-            lines.extend(
-                f"  - unresolved {_code(s.benchmark)} ({md(fmt.params(s.params))}) "
-                f"{_code(f'{u.left[:8]}..{u.right[:8]}')}: {md(u.why)}"
-                for u in s.unresolved
-            )
-    if any(listed.values()):
-        lines += ["", "</details>"]
-    return "\n".join(lines) + "\n"
-
-
-def store_text(run: Blame, merged: Blame, path: object) -> str:
-    """What a run did to the store: kept, retracted, set aside (never silent)."""
-    found = {f.key for f in run.findings}
-    kept = [f for f in merged.findings if f.key not in found]
-    lines = [
-        f"STORE {path}: {len(merged.findings)} finding(s), {len(kept)} kept from earlier "
-        f"runs, {len(merged.retracted)} retracted, {len(merged.superseded)} superseded by "
-        "narrower steps"
-    ]
-    lines += [
-        f"  retracted {f.culprit.short} {f.benchmark}: {f.retracted}"
-        for f in merged.retracted
-        if f.retracted and f.retracted.startswith(run.generated_at)
-    ]
-    lines += [f"  set aside (corrupt, kept for a look): {p}" for p in merged.set_aside]
-    return "\n".join(lines)

@@ -1,0 +1,163 @@
+"""Stage 4: inside each finding, the functions that changed, and whether the commit
+could have moved its workload at all.
+
+The two commits' stored profiles of the workload are diffed per loop iteration
+(``funcdiff``), ranked by bytecodes (deterministic) where they are stored, by calls
+for a call-count step; functions the culprit commit edited are marked. A pinned
+step whose commit changed nothing the workload ran (``relevance``) is dismissed.
+"""
+
+from __future__ import annotations
+
+import pstats
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .. import funcdiff, history, profiles, relevance, results, suite
+from ..model import CallsChange, Finding, FunctionDiff, Pair
+from ..steps import SeriesKey
+from ..suite import SuiteError
+from .context import Run
+
+
+@dataclass
+class Profiles:
+    """Stored profiles and bytecodes, each read once: a time and a calls finding of
+    one pair share them."""
+
+    stats: dict[Path, pstats.Stats] = field(default_factory=dict)
+    codes: dict[Path, profiles.Bytecodes | None] = field(default_factory=dict)
+    # (commit, class) measured for a missing profile: never twice (a failing
+    # benchmark leaves none, and every finding of the pair would ask again).
+    tried: set[tuple[str, str]] = field(default_factory=set)
+
+    def profile(self, path: Path) -> pstats.Stats:
+        if path not in self.stats:
+            self.stats[path] = profiles.load(path)
+        return self.stats[path]
+
+    def bytecodes(self, path: Path) -> profiles.Bytecodes | None:
+        if path not in self.codes:
+            self.codes[path] = profiles.load_bytecodes(path)
+        return self.codes[path]
+
+
+def attribute(run: Run, cache: Profiles, found: list[Finding]) -> list[Finding]:
+    """Every finding that stands (not a timing step dismissed as noise) with its
+    function diff; a pinned one whose commit changed nothing that ran carries why
+    (``Finding.dismissal``)."""
+    out = []
+    for f in found:
+        if f.confirmed is False and not f.sizing:
+            out.append(f)  # noise: nothing to attribute
+            continue
+        f = functions(run, cache, f)
+        why = changed_nothing_that_ran(run, cache, f) if f.pinned else None
+        out.append(f if why is None else replace(f, dismissal=why))
+    return out
+
+
+def functions(run: Run, cache: Profiles, finding: Finding) -> Finding:
+    """``finding`` with the function diff of its two commits' stored profiles."""
+    key, pair = SeriesKey(*finding.series), finding.pair
+    n = key.n if key.signal != "instructions" else max(suite.profiled_sizes())
+    if key.workload is None or n is None:
+        return replace(finding, notes=["not a Cascade workload"])
+    try:
+        paths = _profile_paths(run, cache, key, pair, n)
+        before, after = _read(run, cache, paths)
+    except SuiteError as exc:
+        return replace(finding, notes=[f"no function diff: {exc}"])
+    changes, notes = funcdiff.diff(before, after, n, key.signal)
+    diffs = [_function_diff(run, pair, c) for c in changes]
+    codes = [cache.bytecodes(p) for p in paths]
+    if key.signal != "calls" and codes[0] is not None and codes[1] is not None:
+        diffs = funcdiff.rank_by_bytecodes(diffs, codes[0], codes[1])
+    else:
+        diffs = funcdiff.top(diffs)
+    edited = run.history.edited(*pair)
+    return replace(
+        finding,
+        functions=[replace(f, edited=(f.file, f.function) in edited) for f in diffs],
+        notes=notes,
+        profiles={"parent": run.relative(paths[0]), "culprit": run.relative(paths[1])},
+        calls=CallsChange(before.total_calls / n, after.total_calls / n),
+    )
+
+
+def _profile_paths(
+    run: Run, cache: Profiles, key: SeriesKey, pair: Pair, n: int
+) -> tuple[Path, Path]:
+    """The stored profiles of the workload at both commits, measured now where one
+    is missing (once, and only while builds are allowed: --no-build, --budget)."""
+    root, machine, workload = run.suite.profile_root, run.opts.machine, key.workload
+    paths = []
+    for commit in pair:
+        try:
+            paths.append(profiles.stored_path(root, machine, commit, workload, n))
+        except SuiteError:
+            asked = (commit, key.benchmark_class)
+            if asked in cache.tried or not run.may_build():
+                raise  # the step stands; only its functions are unknown
+            cache.tried.add(asked)
+            regex = SeriesKey.classes_regex([key.benchmark_class], "calls")
+            run.runner.run(run.suite, [commit], regex)
+            run.built.add(commit)
+            paths.append(profiles.stored_path(root, machine, commit, workload, n))
+    return paths[0], paths[1]
+
+
+def _read(run: Run, cache: Profiles, paths: tuple[Path, Path]) -> list[pstats.Stats]:
+    """Both profiles. A corrupt one is moved aside, never read again: the next run
+    that measures the commit writes a new one."""
+    try:
+        return [cache.profile(p) for p in paths]
+    except SuiteError:
+        for p in paths:
+            if p not in cache.stats and p.exists():
+                try:
+                    profiles.load(p)
+                except SuiteError:
+                    run.set_aside.append(results.move_aside(p))
+        raise
+
+
+def _function_diff(run: Run, pair: Pair, c: funcdiff.FuncChange) -> FunctionDiff:
+    file, name = c.key[0], c.key[1]
+    return FunctionDiff(
+        file=file,
+        function=run.history.qualify(pair.culprit, file, c.line, name) if c.cascade else name,
+        cascade=c.cascade,
+        calls=(c.before.calls, c.after.calls),
+        primitive_calls=(c.before.primitive_calls, c.after.primitive_calls),
+        own=(c.before.own, c.after.own),
+        cumulative=(c.before.cumulative, c.after.cumulative),
+    )
+
+
+def changed_nothing_that_ran(run: Run, cache: Profiles, finding: Finding) -> str | None:
+    """Why ``finding``'s commit cannot have moved its workload (``relevance``):
+    its diff against the parent touches only files the workload never ran, or
+    only their formatting. None if it may have."""
+    parent, culprit = finding.pair
+    return relevance.why_irrelevant(
+        run.history.changed_files(parent, culprit),
+        history.package_file,
+        _executed(run, cache, finding),
+        lambda path: run.history.formatting_only(parent, culprit, path),
+    )
+
+
+def _executed(run: Run, cache: Profiles, finding: Finding) -> set[str] | None:
+    """Files the workload ran at either commit, from their stored profiles."""
+    files: set[str] = set()
+    for role in ("parent", "culprit"):
+        rel = finding.profiles.get(role)
+        if not rel:
+            return None
+        try:
+            stats = cache.profile(run.suite.conf_dir / rel)
+        except SuiteError:
+            return None
+        files.update(profiles.short_file(f) for (f, _line, _name) in stats.stats)
+    return files

@@ -1,0 +1,42 @@
+"""Whether a stored finding still stands, from what this run measured (the store's
+``merge`` asks, for every stored finding this run did not produce)."""
+
+from __future__ import annotations
+
+from ..model import Finding, Outdated
+from ..steps import SeriesKey, beyond
+from ..suite import SuiteError
+from .context import Run
+
+
+def recheck(run: Run, stored: Finding) -> Outdated | None:
+    """Why ``stored`` no longer stands: its range now holds measured commits
+    (narrowed: superseded by what this run found there), or, for an exact series,
+    its two commits were measured again (values differ from the stored ones) and no
+    longer step beyond the threshold (retracted). None: nothing shows it wrong."""
+    key = SeriesKey(*stored.series)
+    try:
+        inside = run.history.between(*stored.pair)[:-1]
+    except SuiteError:
+        inside = []  # off the branch now: nothing to narrow
+    measured = [c for c in inside if run.value(key, c) is not None]
+    if measured:
+        return Outdated(
+            "superseded",
+            f"narrowed: {len(measured)} commit(s) between {stored.parent.short} and "
+            f"{stored.culprit.short} measured since",
+        )
+    if stored.signal == "time":
+        return None  # only a side-by-side dismissal shows a timing step wrong
+    before, after = (run.value(key, c) for c in stored.pair)
+    if not (isinstance(before, float) and isinstance(after, float)):
+        return None
+    if (before, after) == (stored.before, stored.after):
+        return None
+    if beyond(before, after, run.threshold(key)):
+        return None
+    return Outdated(
+        "retracted",
+        f"re-measured: {before:.6g} -> {after:.6g} {stored.unit}, no step "
+        f"(stored {stored.before:.6g} -> {stored.after:.6g})",
+    )
