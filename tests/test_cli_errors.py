@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import cProfile
 import json
-import math
 import pstats
 import shutil
 import subprocess
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import shard_faults
 from asvtools import write_asv_conf
 from cascade_bench import cli, lock, shards, suite
 from standin.repo import StandinRepo
@@ -341,66 +341,32 @@ def _shard(stored: Path, dest: Path, standin: StandinRepo) -> Path:
     return dest
 
 
-def _other_machine(shard: Path) -> None:
-    for sub in ("results", "profiles"):
-        (shard / sub / MACHINE).rename(shard / sub / "otherbox")
-
-
-def _other_suite_version(shard: Path) -> None:
-    path = shard / "results" / "benchmarks.json"
-    doc = json.loads(path.read_text())
-    doc[CALLS]["version"] = "0" * 64
-    path.write_text(json.dumps(doc))
-
-
-def _other_python(shard: Path) -> None:
-    for path in (shard / "results" / MACHINE).glob("*-virtualenv-py3.11-*.json"):
-        doc = json.loads(path.read_text())
-        doc["env_name"] = doc["env_name"].replace("py3.11", "py3.12")
-        doc["python"] = "3.12"
-        path.unlink()
-        (path.parent / path.name.replace("py3.11", "py3.12")).write_text(json.dumps(doc))
-
-
-def _conflicting_value(shard: Path) -> None:
-    path = sorted((shard / "results" / MACHINE).glob("*-*.json"))[0]
-    doc = json.loads(path.read_text())
-    row = doc["results"][CALLS]
-    row[0] = [v * 2 if isinstance(v, float) and math.isfinite(v) else v for v in row[0]]
-    path.write_text(json.dumps(doc))
-
-
-def _conflicting_profile(shard: Path) -> None:
+def _conflicting_profile(shard: Path, machine: str) -> None:
     (path,) = (shard / "profiles").rglob("n=200.prof.gz")
     path.write_bytes(path.read_bytes() + b"\0")
 
 
-def _corrupt(shard: Path) -> None:
-    path = sorted((shard / "results" / MACHINE).glob("*-*.json"))[0]
-    path.write_text(path.read_text()[:200])
-
-
-def _no_manifest(shard: Path) -> None:
+def _no_manifest(shard: Path, machine: str) -> None:
     (shard / shards.MANIFEST).unlink()
 
 
-def _corrupt_manifest(shard: Path) -> None:
+def _corrupt_manifest(shard: Path, machine: str) -> None:
     (shard / shards.MANIFEST).write_text("[1, 2")
 
 
-def _manifest_not_an_object(shard: Path) -> None:
+def _manifest_not_an_object(shard: Path, machine: str) -> None:
     (shard / shards.MANIFEST).write_text("[1, 2]")
 
 
 @pytest.mark.parametrize(
     ("spoil", "message"),
     [
-        (_other_machine, "has no results for machine 'box' (it holds: otherbox)"),
-        (_other_suite_version, "another suite version: benchmark calls."),
-        (_other_python, "ran another Python (virtualenv-py3.12-hatchling)"),
-        (_conflicting_value, "conflicting value for "),
+        (shard_faults.other_machine, "has no results for machine 'box' (it holds: otherbox)"),
+        (shard_faults.other_suite_version, "another suite version: benchmark calls."),
+        (shard_faults.other_python, "ran another Python (virtualenv-py3.12-hatchling)"),
+        (shard_faults.conflicting_value, "conflicting value for "),
         (_conflicting_profile, "conflicting profile for "),
-        (_corrupt, "corrupt results file"),
+        (shard_faults.corrupt, "corrupt results file"),
         (_no_manifest, "is not a shard directory (no shard.json)"),
         (_corrupt_manifest, "corrupt "),
         (_manifest_not_an_object, "not an object"),
@@ -412,13 +378,13 @@ def test_merge_refuses_what_does_not_belong(
     standin: StandinRepo,
     tmp_path: Path,
     capsys: pytest.CaptureFixture,
-    spoil: Callable[[Path], None],
+    spoil: Callable[[Path, str], None],
     message: str,
 ) -> None:
     """Into a store holding the same commits: all or nothing, never a byte copied."""
     before = _digest(stored)
     bad = _shard(stored, tmp_path / "bad", standin)
-    spoil(bad)
+    spoil(bad, MACHINE)
     # A clean new shard listed first: all or nothing, it must not be copied either.
     fresh = _shard(stored, tmp_path / "fresh", standin)
     for path in (fresh / "results" / MACHINE).glob("*-*.json"):

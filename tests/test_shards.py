@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import shard_faults
 from asvtools import AsvProject, make_asv_project
 from cascade_bench import shards
 from cascade_bench.suite import SuiteError
@@ -193,54 +193,14 @@ def _copy_shard(sharded: Sharded, dest: Path, index: int = 0) -> Path:
     return dest
 
 
-def _other_machine(shard: Path) -> None:
-    for sub in ("results", "profiles"):
-        (shard / sub / "testbox").rename(shard / sub / "otherbox")
-
-
-def _other_suite_version(shard: Path) -> None:
-    path = shard / "results" / "benchmarks.json"
-    doc = json.loads(path.read_text())
-    name = next(n for n in doc if n.startswith("calls."))
-    doc[name]["version"] = "0" * 64
-    path.write_text(json.dumps(doc))
-
-
-def _other_python(shard: Path) -> None:
-    for path in (shard / "results" / "testbox").glob("*-virtualenv-py3.11-*.json"):
-        doc = json.loads(path.read_text())
-        doc["env_name"] = doc["env_name"].replace("py3.11", "py3.12")
-        doc["python"] = "3.12"
-        path.unlink()
-        (path.parent / path.name.replace("py3.11", "py3.12")).write_text(json.dumps(doc))
-
-
-def _conflicting_value(shard: Path) -> None:
-    """Twice the call count of one measured benchmark of one commit."""
-    for path in sorted((shard / "results" / "testbox").glob("*-*.json")):
-        doc = json.loads(path.read_text())
-        for name, row in sorted(doc["results"].items()):
-            measured = [isinstance(v, float) and math.isfinite(v) for v in row[0] or []]
-            if name.startswith("calls.") and any(measured):  # NaN is asv's n/a
-                row[0] = [v * 2 if m else v for v, m in zip(row[0], measured, strict=True)]
-                path.write_text(json.dumps(doc))
-                return
-    raise AssertionError("no measured call count in the shard")
-
-
-def _corrupt(shard: Path) -> None:
-    path = sorted((shard / "results" / "testbox").glob("*-*.json"))[0]
-    path.write_text(path.read_text()[:200])
-
-
 @pytest.mark.parametrize(
     ("spoil", "message"),
     [
-        (_other_machine, "has no results for machine 'testbox' (it holds: otherbox)"),
-        (_other_suite_version, "another suite version: benchmark calls."),
-        (_other_python, "ran another Python (virtualenv-py3.12-hatchling)"),
-        (_conflicting_value, "conflicting value for "),
-        (_corrupt, "corrupt results file"),
+        (shard_faults.other_machine, "has no results for machine 'testbox' (it holds: otherbox)"),
+        (shard_faults.other_suite_version, "another suite version: benchmark calls."),
+        (shard_faults.other_python, "ran another Python (virtualenv-py3.12-hatchling)"),
+        (shard_faults.conflicting_value, "conflicting value for "),
+        (shard_faults.corrupt, "corrupt results file"),
     ],
     ids=["machine", "suite-version", "python", "conflict", "corrupt"],
 )
@@ -249,7 +209,7 @@ def test_merge_refuses_what_does_not_belong(sharded, tmp_path, spoil, message) -
     _merged(sharded)
     before = _tree_digest(store.results_dir, store.profiles_dir)
     bad = _copy_shard(sharded, tmp_path / "bad")
-    spoil(bad)
+    spoil(bad, "testbox")
     # A clean new shard listed first: all or nothing, it must not be copied either.
     fresh = _copy_shard(sharded, tmp_path / "fresh", 1)
     for path in (fresh / "results" / "testbox").glob("*-*.json"):
@@ -265,7 +225,7 @@ def test_suite_change_is_adopted_only_when_asked(sharded, tmp_path) -> None:
     store = sharded.store
     _merged(sharded)
     newer = _copy_shard(sharded, tmp_path / "newer")
-    _other_suite_version(newer)
+    shard_faults.other_suite_version(newer, "testbox")
     assert store.cli("merge", str(newer)).returncode == 2
     proc = store.cli("merge", "--adopt-suite", str(newer))
     assert proc.returncode == 0, proc.stderr
