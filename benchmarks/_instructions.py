@@ -1,26 +1,29 @@
 """CPU instructions per loop iteration, counted by valgrind: a deterministic signal.
 
-Runs inside the benchmark environment (stdlib + Cascade). One measurement runs two
-children of this environment's own interpreter (``_instructions_child``) under
-``valgrind --tool=cachegrind --cache-sim=no``, both in steady state, with loops of
-``base`` and ``base + n`` iterations, and reports::
+Runs inside the benchmark environment (stdlib + Cascade). One valgrind process
+(``valgrind --tool=cachegrind --cache-sim=no``) runs this environment's own
+interpreter on ``_instructions_child``, which starts up and imports once, then
+forks two runs per loop, of ``base`` and ``base + n`` iterations, from the same
+state; valgrind logs one total per process and each loop reports::
 
     (instructions(base + n) - instructions(base)) / n
 
-Interpreter start-up, imports, warm-up and set-up are the same in both children and
+Interpreter start-up, imports, warm-up and set-up are the same in both runs and
 cancel out; so does whatever a loop does only in its first ``base`` iterations.
+Every loop of a commit shares that one start-up (the old design paid it twice per
+workload: 14 valgrind start-ups of ~2.5 s per commit), and up to ``PARALLEL`` loops
+are counted at once.
 
-The children differ in nothing but the loop size, and repeat run to run: a fixed
-environment (``PYTHONHASHSEED=0``, no bytecode written, so the first child leaves no
-``.pyc`` for the second to read), the benchmark package's directory as working
-directory, stdin from /dev/null, seeded ``os.urandom`` (see the child). Where an
-object lands in memory moves a count (CPython caches type lookups by address), so
-start-up must allocate the same things in every run. Single-threaded commits then
-repeat exactly; Cascade's thread pool (from 03ca59f) leaves a noise that shrinks
-with ``n``.
+The runs differ in nothing but the loop size, and repeat run to run: a fixed
+environment (``PYTHONHASHSEED=0``, no bytecode written), the benchmark package's
+directory as working directory, stdin from /dev/null, seeded ``os.urandom`` (see
+the child). Where an object lands in memory moves a count (CPython caches type
+lookups by address), so start-up must allocate the same things in every run.
+Single-threaded commits then repeat exactly; Cascade's thread pool (from 03ca59f)
+leaves a noise that shrinks with ``n``.
 
-The children are started as ``python -m <package>._instructions_child`` with the
-benchmark package asv imported first on ``PYTHONPATH``, and check that they run in
+The child is started as ``python -m <package>._instructions_child`` with the
+benchmark package asv imported first on ``PYTHONPATH``, and checks that it runs in
 this environment, this package and this Cascade.
 
 Outcomes use ``_profiling``'s vocabulary: ``Instructions``, ``Skipped`` (asv's n/a:
@@ -45,8 +48,8 @@ from . import _profiling
 from ._profiling import Failed, Skipped
 
 FLOOR = _child.FLOOR
-BASE = 10  # iterations run by both children: a loop's own first iterations cancel out
-CHILD_TIMEOUT = 300  # seconds per child
+BASE = 10  # iterations of the shorter run: a loop's own first iterations cancel out
+CHILD_TIMEOUT = 540  # seconds for all loops of one commit (asv's setup_cache allows 600)
 NO_VALGRIND = "valgrind not installed"
 VALGRIND = (
     "valgrind",
@@ -57,20 +60,27 @@ VALGRIND = (
 _TOTAL = re.compile(r"^==\d+== I\s+refs:\s+([\d,]+)\s*$", re.MULTILINE)
 
 
+def parallel() -> int:
+    """Loops counted at once: the cores this process may use, at most two (the
+    machines this suite runs on; a third would only queue)."""
+    return max(1, min(2, len(os.sched_getaffinity(0))))
+
+
 @dataclass(frozen=True)
 class Instructions:
     per_iteration: float
-    small: int  # instructions of the whole child running ``base`` iterations
+    small: int  # instructions of the whole process running ``base`` iterations
     big: int  # ... running ``base + n``
     base: int
     n: int
 
 
 Outcome = Instructions | Skipped | Failed
+Loop = tuple[str, int]  # (workload, n)
 
 
 class ChildError(RuntimeError):
-    """A child did not measure; the message is one line."""
+    """The child did not measure; the message is one line."""
 
 
 def _last_line(text: str) -> str:
@@ -111,55 +121,128 @@ def _child_env(extra_path: tuple[str, ...]) -> dict[str, str]:
     }
 
 
-def count(
-    workload: str,
-    iterations: int,
+def _exists(workload: str) -> Outcome | None:
+    """Skipped where ``workload`` does not exist at this commit (None: it does)."""
+    if workload == FLOOR or ":" in workload:
+        return None
+    from . import _eras  # imports Cascade: only for Cascade's workloads
+
+    try:
+        _eras.require(_eras.WORKLOAD_FAMILY[workload])
+    except NotImplementedError as exc:
+        return Skipped(str(exc))
+    return None
+
+
+def measure_all(
+    loops: list[Loop],
     *,
+    base: int = BASE,
     python: str | None = None,
     extra_path: tuple[str, ...] = (),
-) -> int:
-    """Instructions of one whole child running ``workload`` for ``iterations``.
+) -> dict[Loop, Outcome]:
+    """Instructions per iteration of every ``(workload, n)`` in ``loops``, counted
+    by one valgrind process; one loop failing does not hide the others.
 
-    Raises NotImplementedError where valgrind or the workload does not exist,
-    ChildError where the child breaks."""
-    valgrind = shutil.which("valgrind")
-    if valgrind is None:
-        raise NotImplementedError(NO_VALGRIND)
+    ``workload``: a name in ``_eras.WORKLOAD_FAMILY``, ``FLOOR``, or
+    ``"module:function"`` (run as ``function(iterations)``, importable from
+    ``extra_path``: tests and ad-hoc floors). ``python`` defaults to this process's
+    interpreter, which is the one to count.
+    """
+    if shutil.which("valgrind") is None:
+        return {loop: Skipped(NO_VALGRIND) for loop in loops}
+    out: dict[Loop, Outcome] = {}
+    for loop in loops:
+        try:
+            absent = _exists(loop[0])
+        except Exception as exc:  # noqa: BLE001 - recorded as this loop's failure
+            absent = Failed(f"{type(exc).__name__}: {exc}")
+        if absent is not None:
+            out[loop] = absent
+    todo = [loop for loop in loops if loop not in out]
+    problem = interpreter_problem(python or sys.executable)
+    if problem:
+        return {**out, **{loop: Failed(problem) for loop in todo}}
+    for start in range(0, len(todo), _child.SLOTS):
+        chunk = todo[start : start + _child.SLOTS]
+        try:
+            out.update(_count(chunk, base, python, extra_path))
+        except ChildError as exc:
+            out.update({loop: Failed(str(exc)) for loop in chunk})
+    return {loop: out[loop] for loop in loops}
+
+
+def _count(
+    loops: list[Loop], base: int, python: str | None, extra_path: tuple[str, ...]
+) -> dict[Loop, Outcome]:
     with tempfile.TemporaryDirectory(prefix="instructions-") as logdir:
-        log = Path(logdir) / "valgrind.log"
-        proc = _run_child(
-            [valgrind, *VALGRIND, f"--log-file={log}"], workload, iterations, python, extra_path
-        )
-        valgrind_log = log.read_text(errors="replace") if log.is_file() else ""
-    reports = [line for line in proc.stdout.splitlines() if line.startswith('{"')]
-    if proc.returncode != 0 or not reports:
-        why = _last_line(proc.stderr) if proc.stderr.strip() else _last_line(valgrind_log)
-        raise ChildError(f"child exited {proc.returncode}: {why}")
-    report = json.loads(reports[-1])
-    if "skipped" in report:
-        raise NotImplementedError(report["skipped"])
-    if "failed" in report:
-        raise ChildError(report["failed"])
-    total = _TOTAL.search(valgrind_log)
-    if not total:
-        raise ChildError(f"no 'I refs' total in valgrind's log: {_last_line(valgrind_log)}")
-    return int(total.group(1).replace(",", ""))
+        proc = _run_child(logdir, loops, base, python, extra_path)
+        totals = {}
+        for log in Path(logdir).glob("vg.*"):
+            found = _TOTAL.search(log.read_text(errors="replace"))
+            if found:
+                totals[int(log.name.split(".")[1])] = int(found.group(1).replace(",", ""))
+        why_parent = _parent_log_line(logdir)
+    reports = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith('{"')]
+    for report in reports:
+        if "loop" not in report and "failed" in report:
+            raise ChildError(report["failed"])
+    out: dict[Loop, Outcome] = {}
+    runs: dict[int, dict[int, int]] = {}
+    for report in reports:
+        i = report.get("loop")
+        if i is None:
+            continue
+        if "skipped" in report:
+            out[loops[i]] = Skipped(report["skipped"])
+        elif "failed" in report:
+            out[loops[i]] = Failed(report["failed"])
+        elif report["pid"] in totals:
+            runs.setdefault(i, {})[report["iterations"]] = totals[report["pid"]]
+    for i, (workload, n) in enumerate(loops):
+        if loops[i] in out:
+            continue
+        counted = runs.get(i, {})
+        if base in counted and base + n in counted:
+            small, big = counted[base], counted[base + n]
+            out[loops[i]] = Instructions((big - small) / n, small, big, base, n)
+            continue
+        why = _last_line(proc.stderr) if proc.stderr.strip() else why_parent
+        out[loops[i]] = Failed(f"child exited {proc.returncode}: {workload} not counted: {why}")
+    return out
+
+
+def _parent_log_line(logdir: str) -> str:
+    """The last line valgrind logged for the process this one started."""
+    mine = f"== Parent PID: {os.getpid()}"
+    for log in Path(logdir).glob("vg.*"):
+        text = log.read_text(errors="replace")
+        if mine in text:
+            return _last_line(text)
+    return "(no output)"
 
 
 def _run_child(
-    valgrind: list[str],
-    workload: str,
-    iterations: int,
+    logdir: str,
+    loops: list[Loop],
+    base: int,
     python: str | None,
     extra_path: tuple[str, ...],
 ) -> subprocess.CompletedProcess:
+    valgrind = shutil.which("valgrind") or "valgrind"
+    plan = Path(logdir, "plan")  # loop i's file is read by the i-th forked child only
+    plan.mkdir()
+    for i, (workload, n) in enumerate(loops):
+        (plan / f"loop{i}.json").write_text(json.dumps([workload, n, base]))
     cmd = [
-        *valgrind,
+        valgrind,
+        *VALGRIND[1:],
+        f"--log-file={logdir}/vg.%p",  # one log per process: valgrind follows forks
         python or sys.executable,
         "-m",
         _child.__name__,
-        workload,
-        str(iterations),
+        str(plan),
+        str(parallel()),
         json.dumps(_child.expectation(), sort_keys=True),
     ]
     try:
@@ -175,50 +258,16 @@ def _run_child(
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise ChildError(f"timeout: {workload}({iterations}) ran over {CHILD_TIMEOUT} s") from None
+        names = ", ".join(sorted({w for w, _ in loops}))
+        raise ChildError(f"timeout: counting {names} ran over {CHILD_TIMEOUT} s") from None
 
 
-def measure(
-    workload: str,
-    n: int,
-    *,
-    base: int = BASE,
-    python: str | None = None,
-    extra_path: tuple[str, ...] = (),
-) -> Outcome:
-    """Instructions per iteration of ``workload`` over ``n`` steady-state iterations.
-
-    ``workload``: a name in ``_eras.WORKLOAD_FAMILY``, ``FLOOR``, or
-    ``"module:function"`` (run as ``function(iterations)``, importable from
-    ``extra_path``: tests and ad-hoc floors). ``python`` defaults to this process's
-    interpreter, which is the one to count.
-    """
-    if shutil.which("valgrind") is None:
-        return Skipped(NO_VALGRIND)
-    try:
-        if workload != FLOOR and ":" not in workload:
-            from . import _eras  # imports Cascade: only for Cascade's workloads
-
-            _eras.require(_eras.WORKLOAD_FAMILY[workload])  # n/a without a valgrind run
-        problem = interpreter_problem(python or sys.executable)
-        if problem:
-            return Failed(problem)
-        small = count(workload, base, python=python, extra_path=extra_path)
-        big = count(workload, base + n, python=python, extra_path=extra_path)
-    except NotImplementedError as exc:
-        return Skipped(str(exc))
-    except ChildError as exc:
-        return Failed(str(exc))
-    except Exception as exc:  # noqa: BLE001 - recorded as this measurement's failure
-        return Failed(f"{type(exc).__name__}: {exc}")
-    return Instructions((big - small) / n, small, big, base, n)
+def measure(workload: str, n: int, **kwargs) -> Outcome:
+    """Instructions per iteration of ``workload`` over ``n`` steady-state iterations
+    (``measure_all`` of one loop)."""
+    return measure_all([(workload, n)], **kwargs)[(workload, n)]
 
 
-def measure_sizes(workload: str, sizes: list[int], **kwargs) -> dict[int, Outcome]:
-    """Outcome per ``n``; one failing does not hide the others."""
-    return {n: measure(workload, n, **kwargs) for n in sizes}
-
-
-def per_iteration_or_raise(outcomes: dict[int, Outcome], n: int) -> float:
+def per_iteration_or_raise(outcomes: dict, key: object) -> float:
     """Turn a stored outcome into asv's vocabulary: n/a (skip) or failed."""
-    return _profiling.outcome_or_raise(outcomes, n, "instruction count").per_iteration
+    return _profiling.outcome_or_raise(outcomes, key, "instruction count").per_iteration

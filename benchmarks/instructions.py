@@ -4,11 +4,18 @@ Timings move by tens of percent on a shared machine; call counts miss work done
 inside a call and in Cascade's worker threads (cProfile sees one thread).
 Instructions counted by valgrind (cachegrind) see all of it, in user space (not
 the kernel, not time spent waiting), and barely depend on the machine's load.
-Each class counts its workload once per commit (``setup_cache``, see
-``_instructions``): two children of the environment's own interpreter run ``BASE``
-and ``BASE + n`` steady-state iterations and the difference divided by ``n`` is
-reported, so start-up, imports, warm-up and set-up cancel out. Where valgrind is
-not installed every series is n/a.
+
+Every class shares one ``setup_cache`` (asv keys a cache by the function's source
+line, so an inherited one is shared): one valgrind process per commit counts the
+loops of every class asv is about to run (see ``_instructions``): it starts up and
+imports once, then forks a run of ``BASE`` and one of ``BASE + n`` steady-state
+iterations per loop, and reports the difference divided by ``n``, so start-up,
+imports, warm-up and set-up cancel out. Where valgrind is not installed every series
+is n/a.
+
+Which classes asv is about to run: all of them, unless the process that started
+asv names its ``--bench`` pattern in ``CASCADE_BENCH_SELECTED`` (blame's probes do,
+so a probe for one workload counts one loop).
 
 ``n`` is the number of iterations in that difference, one value per class. The
 figure is a difference, not a total divided by ``n`` as in ``calls.py``, so it
@@ -18,15 +25,37 @@ size would only double the cost. Single-threaded commits repeat exactly, whateve
 add noise that shrinks with ``n``: ``ExplicitJumpLoop`` (6000) and
 ``HeavyJumpLoop`` (200) came out 0.03 % apart in two asv runs there (at 3000 and
 100: 0.08 % and 0.11 %). The other sizes keep each class's most expensive commit
-within about 4 s of valgrind time. One commit's ``setup_cache`` calls took 24-33 s
-here (two children per class with ~2.5 s of interpreter and Cascade start-up each:
-most of it); ``envtools/instruction_spread.py`` measures both figures.
+within about 4 s of valgrind time. ``envtools/instruction_spread.py`` measures the
+spread and the cost.
 
-Each class defines its own ``setup_cache``: asv keys the cache by the function's
-source line, so an inherited one would be shared by every subclass.
+Each class pins ``version`` to the hash asv gave its series when every class counted
+in two valgrind processes of its own: the forked counts are the same measurement
+(within 0.1 %, see the README's cost section), so the series go on.
 """
 
+import os
+import re
+
 from . import _instructions
+
+SELECTED_ENV = "CASCADE_BENCH_SELECTED"  # a --bench pattern: count only what it runs
+TRACK = "track_instructions_per_iteration"
+
+
+def _counted_classes() -> list[type]:
+    return [
+        cls
+        for name, cls in globals().items()
+        if isinstance(cls, type) and issubclass(cls, _CountedLoop) and not name.startswith("_")
+    ]
+
+
+def _selected(classes: list[type]) -> list[type]:
+    pattern = os.environ.get(SELECTED_ENV)
+    if not pattern:
+        return classes
+    wanted, module = re.compile(pattern), __name__.rsplit(".", 1)[-1]
+    return [c for c in classes if wanted.search(f"{module}.{c.__name__}.{TRACK}")]
 
 
 class _CountedLoop:
@@ -35,8 +64,23 @@ class _CountedLoop:
     rounds = 1  # one count per commit; repeating it adds only valgrind time
     timeout = 60  # the track benchmark only reads the cached count
 
+    @classmethod
+    def loop(cls, n: int) -> tuple[str, int]:
+        return (cls.workload or _instructions.FLOOR, n)
+
+    def setup_cache(self):
+        loops = [cls.loop(n) for cls in _selected(_counted_classes()) for n in cls.params]
+        return _instructions.measure_all(loops)
+
+    setup_cache.timeout = 600
+
     def setup(self, outcomes, n):
-        self.per_iteration = _instructions.per_iteration_or_raise(outcomes, n)
+        if self.loop(n) not in outcomes:
+            raise RuntimeError(
+                f"instruction count failed: {self.loop(n)[0]} was not selected "
+                f"by {SELECTED_ENV}={os.environ.get(SELECTED_ENV)!r}"
+            )
+        self.per_iteration = _instructions.per_iteration_or_raise(outcomes, self.loop(n))
 
     def track_instructions_per_iteration(self, outcomes, n):
         return self.per_iteration
@@ -49,11 +93,7 @@ class SimpleCountdown(_CountedLoop):
 
     workload = "simple_countdown"
     params = [200]
-
-    def setup_cache(self):
-        return _instructions.measure_sizes(self.workload, self.params)
-
-    setup_cache.timeout = 600
+    version = "72933d2f4af531963cc7883133b16577f826b9f0e0e32c553d7dbe294891d855"
 
 
 class HeavyComplexCountdown(_CountedLoop):
@@ -62,11 +102,7 @@ class HeavyComplexCountdown(_CountedLoop):
 
     workload = "heavy_complex_countdown"
     params = [20]
-
-    def setup_cache(self):
-        return _instructions.measure_sizes(self.workload, self.params)
-
-    setup_cache.timeout = 600
+    version = "88f0f2106ae3deefea38aebdf4e16941e5415c0465b8163526b312ffc08cbd0d"
 
 
 class StableComplexLoop(_CountedLoop):
@@ -75,11 +111,7 @@ class StableComplexLoop(_CountedLoop):
 
     workload = "stable_complex_loop"
     params = [100]
-
-    def setup_cache(self):
-        return _instructions.measure_sizes(self.workload, self.params)
-
-    setup_cache.timeout = 600
+    version = "b5ffcc99337b715034578dc3fb67ea3a7e82c737017af08e50c32f27ba6befea"
 
 
 class VMCountdown(_CountedLoop):
@@ -87,11 +119,7 @@ class VMCountdown(_CountedLoop):
 
     workload = "vm_countdown"
     params = [1000]
-
-    def setup_cache(self):
-        return _instructions.measure_sizes(self.workload, self.params)
-
-    setup_cache.timeout = 600
+    version = "c523703a880e27f7c8a2f010e37e4dd4835cec512675bb2165ad2016d99b58a4"
 
 
 class ExplicitJumpLoop(_CountedLoop):
@@ -99,11 +127,7 @@ class ExplicitJumpLoop(_CountedLoop):
 
     workload = "explicit_jump_loop"
     params = [6000]
-
-    def setup_cache(self):
-        return _instructions.measure_sizes(self.workload, self.params)
-
-    setup_cache.timeout = 600
+    version = "949befa8998d87f6bf4d6d2bf0641e01713b30d647fd0f16ce3787582d439eaf"
 
 
 class HeavyJumpLoop(_CountedLoop):
@@ -112,11 +136,7 @@ class HeavyJumpLoop(_CountedLoop):
 
     workload = "heavy_jump_loop"
     params = [200]
-
-    def setup_cache(self):
-        return _instructions.measure_sizes(self.workload, self.params)
-
-    setup_cache.timeout = 600
+    version = "f3cb0d249b895cf3660fac396de65beb5cb50b9a5e1be9c563f0be4ef0492ee7"
 
 
 class ImperativeCountdown(_CountedLoop):
@@ -125,8 +145,4 @@ class ImperativeCountdown(_CountedLoop):
 
     # No ``workload``: the host-side tools treat this class as the floor, never blame it.
     params = [1000]
-
-    def setup_cache(self):
-        return _instructions.measure_sizes(_instructions.FLOOR, self.params)
-
-    setup_cache.timeout = 600
+    version = "f0fe33ced6efd46bc86d0ea456f3f49e6b18b4722d524867e73ecbecd1c265c4"

@@ -69,6 +69,34 @@ def test_counts_repeat_and_follow_the_work(fake: tuple[str, ...], valgrind: str)
     assert 1.9 <= double / first <= 2.1, (first, double)
 
 
+def test_one_process_counts_every_loop_whatever_the_order(
+    fake: tuple[str, ...], valgrind: str
+) -> None:
+    # One valgrind process forks a run per loop size from one start-up; each count
+    # is the same alone, among others and in any order, and one breaking loop
+    # fails alone.
+    loops = [("fakework:once", N), (instr.FLOOR, N), ("fakework:broken", N), ("fakework:twice", N)]
+    forward = instr.measure_all(loops, extra_path=fake)
+    backward = instr.measure_all(loops[::-1], extra_path=fake)
+    alone = instr.measure("fakework:twice", N, extra_path=fake)
+    assert list(forward) == loops
+    assert isinstance(forward[("fakework:broken", N)], instr.Failed)
+    for loop in (loops[0], loops[1], loops[3]):
+        a, b = _per_iteration(forward[loop]), _per_iteration(backward[loop])
+        assert abs(a - b) <= 0.001 * a, (loop, a, b)
+    twice = _per_iteration(forward[("fakework:twice", N)])
+    assert abs(_per_iteration(alone) - twice) <= 0.001 * twice, (alone, twice)
+    assert 1.9 <= twice / _per_iteration(forward[("fakework:once", N)]) <= 2.1
+
+
+def test_more_loops_than_one_process_forks(fake: tuple[str, ...], valgrind: str) -> None:
+    child = suite._benchmark_module("_instructions_child")
+    loops = [("fakework:once", 20 + k) for k in range(child.SLOTS + 1)]
+    counted = instr.measure_all(loops, extra_path=fake)
+    values = [_per_iteration(counted[loop]) for loop in loops]
+    assert max(values) <= 1.01 * min(values), values
+
+
 def test_the_floor_is_counted(valgrind: str) -> None:
     outcome = instr.measure(instr.FLOOR, N)
     # one asyncio loop turn per iteration: thousands of instructions, far from millions
@@ -108,17 +136,20 @@ def test_a_shim_interpreter_is_refused(
     assert instr.interpreter_problem(sys.executable) is None
 
 
-def test_the_child_refuses_another_environment(fake: tuple[str, ...]) -> None:
+def test_the_child_refuses_another_environment(fake: tuple[str, ...], tmp_path: Path) -> None:
     # The parent passes what the child must find; a child in another environment
     # (here: told to expect another prefix) reports a failure, never a count.
     child = suite._benchmark_module("_instructions_child")
     expect = {**child.expectation(), "prefix": "/elsewhere"}
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    (plan / "loop0.json").write_text(json.dumps(["fakework:once", 1, 1]))
     proc = subprocess.run(
         [
             sys.executable,
             "-m",
             "benchmarks._instructions_child",
-            "fakework:once",
+            str(plan),
             "1",
             json.dumps(expect),
         ],
@@ -142,7 +173,9 @@ def test_benchmark_classes_without_cascade() -> None:
                      "VMCountdown", "ExplicitJumpLoop", "HeavyJumpLoop",
                      "ImperativeCountdown"):
             cls = getattr(m, name)
-            assert "setup_cache" in vars(cls), name  # asv keys the cache by source line
+            # asv keys the cache by source line: one inherited cache, one valgrind run
+            assert "setup_cache" not in vars(cls), name
+            assert cls.setup_cache is m._CountedLoop.setup_cache
             assert cls.track_instructions_per_iteration.unit == "instructions/iteration"
             assert cls.param_names == ["n"] and cls.params, name
             assert cls.rounds == 1
@@ -160,3 +193,19 @@ def test_benchmark_classes_without_cascade() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+def test_a_bench_pattern_selects_the_loops_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # blame's probes name their --bench pattern: the shared cache counts only those loops
+    module = suite._benchmark_module("instructions")
+    everything = module._counted_classes()
+    assert len(everything) == 7
+    monkeypatch.setenv(module.SELECTED_ENV, r"instructions\.HeavyJumpLoop\b|ImperativeCountdown")
+    assert [c.__name__ for c in module._selected(everything)] == [
+        "HeavyJumpLoop",
+        "ImperativeCountdown",
+    ]
+    monkeypatch.setenv(module.SELECTED_ENV, r"loops\.")
+    assert module._selected(everything) == []
+    monkeypatch.delenv(module.SELECTED_ENV)
+    assert module._selected(everything) == everything
