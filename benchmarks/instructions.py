@@ -50,12 +50,17 @@ def _counted_classes() -> list[type]:
     ]
 
 
-def _selected(classes: list[type]) -> list[type]:
+def _selected(classes: list[type]) -> list[tuple[type, int]]:
+    """``(class, n)`` asv is about to run: names matched as asv's ``--bench`` matches
+    a parameterized benchmark, ``module.Class.track_...(n)``."""
     pattern = os.environ.get(SELECTED_ENV)
-    if not pattern:
-        return classes
-    wanted, module = re.compile(pattern), __name__.rsplit(".", 1)[-1]
-    return [c for c in classes if wanted.search(f"{module}.{c.__name__}.{TRACK}")]
+    wanted, module = re.compile(pattern or ""), __name__.rsplit(".", 1)[-1]
+    return [
+        (c, n)
+        for c in classes
+        for n in c.params
+        if wanted.search(f"{module}.{c.__name__}.{TRACK}({n!r})")
+    ]
 
 
 class _CountedLoop:
@@ -69,7 +74,7 @@ class _CountedLoop:
         return (cls.workload or _instructions.FLOOR, n)
 
     def setup_cache(self):
-        loops = [cls.loop(n) for cls in _selected(_counted_classes()) for n in cls.params]
+        loops = [cls.loop(n) for cls, n in _selected(_counted_classes())]
         return _instructions.measure_all(loops)
 
     setup_cache.timeout = 600

@@ -125,12 +125,16 @@ def _one(findings: list[Finding], benchmark: str, params: tuple[str, ...]) -> Fi
     return f
 
 
-PROBE = SeriesKey.classes_regex(["SimpleCountdown"])  # what narrowing measures
+# What narrowing measures: the stepped signals of the stepped class, nothing else.
+PROBES = {
+    SeriesKey.module_classes_regex([f"{m}.SimpleCountdown" for m in modules])
+    for modules in (["calls"], ["instructions"], ["loops"], ["calls", "instructions"])
+}
 
 
 def _probes(fake: FakeAsv) -> list[str]:
-    """Commits measured to narrow steps (one plain run of the stepped class each)."""
-    return [c for call in fake.calls if call.regex == PROBE and not call.args
+    """Commits measured to narrow steps (one plain run of the stepped classes each)."""
+    return [c for call in fake.calls if call.regex in PROBES and not call.args
             for c in call.commits]  # fmt: skip
 
 

@@ -201,11 +201,13 @@ def test_a_bench_pattern_selects_the_loops_counted(monkeypatch: pytest.MonkeyPat
     everything = module._counted_classes()
     assert len(everything) == 7
     monkeypatch.setenv(module.SELECTED_ENV, r"instructions\.HeavyJumpLoop\b|ImperativeCountdown")
-    assert [c.__name__ for c in module._selected(everything)] == [
-        "HeavyJumpLoop",
-        "ImperativeCountdown",
+    assert [(c.__name__, n) for c, n in module._selected(everything)] == [
+        ("HeavyJumpLoop", 200),
+        ("ImperativeCountdown", 1000),
     ]
     monkeypatch.setenv(module.SELECTED_ENV, r"loops\.")
     assert module._selected(everything) == []
+    monkeypatch.setenv(module.SELECTED_ENV, r"^instructions\.VMCountdown\.track_\w+\(1000\)$")
+    assert [c.__name__ for c, _ in module._selected(everything)] == ["VMCountdown"]
     monkeypatch.delenv(module.SELECTED_ENV)
-    assert module._selected(everything) == everything
+    assert [c for c, _ in module._selected(everything)] == everything

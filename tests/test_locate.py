@@ -47,7 +47,7 @@ class Simulated:
         if commit in self.silent:
             return True
         for key in self.truth:
-            if key.benchmark_class in classes:
+            if key.module_class in classes:
                 self.known[key][commit] = self.truth[key][POS[commit]]
         return True
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import results
 from .asvconf import Suite
 from .steps import SeriesKey
-from .suite import SuiteError, profile_store
+from .suite import SuiteError, instruction_classes, profile_store
 
 
 class NoBenchmarks(SuiteError):
@@ -40,7 +40,12 @@ def run_commits(
         ]  # fmt: skip
         # The benchmark processes file profiles under this suite's root (a derived
         # suite's own directory), whatever the working directory.
-        env = {**os.environ, profile_store().ROOT_ENV: str(suite.profile_root)}
+        # The instruction classes' shared cache counts only the loops asv will run.
+        env = {
+            **os.environ,
+            profile_store().ROOT_ENV: str(suite.profile_root),
+            instruction_classes().SELECTED_ENV: bench_regex,
+        }
         proc = subprocess.run(
             cmd, cwd=suite.conf_dir, env=env, capture_output=True, text=True, check=False
         )

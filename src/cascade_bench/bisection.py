@@ -118,17 +118,18 @@ def fixed_point(
 ) -> list[Question]:
     """Measure the probe of every open question, ask again, until nothing is open.
 
-    ``measure(commit, classes)`` measures every series of those benchmark classes
-    at ``commit`` (one build serves all series asking there) and says whether it
-    did (False: no more builds, for ``--no-build`` or ``--budget``). A (commit,
-    class) measured once is not measured again, so a commit that yields no result
-    leaves its question open."""
+    ``measure(commit, classes)`` measures every series of those ``module.Class``
+    names at ``commit`` (one build serves all series asking there; only the signal
+    asked: an instruction question runs no timing) and says whether it did (False:
+    no more builds, for ``--no-build`` or ``--budget``). A (commit, class) measured
+    once is not measured again, so a commit that yields no result leaves its
+    question open."""
     asked_at: set[tuple[str, str]] = set()
     while True:
         asked = ask()
         todo: dict[str, set[str]] = {}
         for q in asked:
-            cls = q.series.benchmark_class
+            cls = q.series.module_class
             if q.open and (q.probe, cls) not in asked_at:
                 todo.setdefault(q.probe, set()).add(cls)
         if not todo:

@@ -100,6 +100,10 @@ class History:
         """``path`` parses to the same tree at both commits (formatting, comments)."""
         return relevance.same_syntax(self._source(parent, path), self._source(culprit, path))
 
+    def same_build(self, parent: str, culprit: str, path: str) -> bool:
+        """``path`` (a packaging file) installs the same at both commits."""
+        return relevance.same_build(self._source(parent, path), self._source(culprit, path))
+
     @cache  # noqa: B019 - one History per command; commits never change
     def _source(self, commit: str, path: str) -> str | None:
         try:

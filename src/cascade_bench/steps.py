@@ -35,6 +35,12 @@ class SeriesKey:
         return self.benchmark.split(".")[-2]
 
     @property
+    def module_class(self) -> str:
+        """``module.Class``, e.g. ``instructions.VMCountdown``: one workload, one
+        signal; what a narrowing probe measures."""
+        return self.benchmark.rsplit(".", 1)[0]
+
+    @property
     def workload(self) -> str | None:
         """The Cascade workload it measures (None for the Cascade-free floor)."""
         parts = self.benchmark.split(".")
@@ -72,6 +78,11 @@ class SeriesKey:
     def classes_regex(classes: list[str], modules: str = "|".join(signals.BY_MODULE)) -> str:
         """asv's ``--bench`` for every benchmark of these classes in ``modules``."""
         return rf"^({modules})\.({'|'.join(map(re.escape, sorted(classes)))})\."
+
+    @staticmethod
+    def module_classes_regex(module_classes: list[str]) -> str:
+        """asv's ``--bench`` for every benchmark of these ``module.Class`` names."""
+        return rf"^({'|'.join(map(re.escape, sorted(module_classes)))})\."
 
     @staticmethod
     def exact_regex(keys: list[SeriesKey]) -> str:

@@ -48,6 +48,12 @@ def profile_store() -> ModuleType:
     return _benchmark_module("_profile_store")
 
 
+def instruction_classes() -> ModuleType:
+    """``benchmarks/instructions.py``: it names the variable that selects what its
+    shared cache counts."""
+    return _benchmark_module("instructions")
+
+
 def paths() -> ModuleType:
     """``benchmarks/_paths.py``: how files are named across environments (profiles and
     bytecode counts alike), and which of them are Cascade's."""

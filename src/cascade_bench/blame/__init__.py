@@ -36,8 +36,10 @@ def blame_history(
     run = Run.start(suite, opts, runner)
     try:
         narrowed = locate.locate(run)
-        found = confirm.confirm(run, narrowed.located, timings)
-        found = attribute.attribute(run, attribute.Profiles(), found)
+        cache = attribute.Profiles()
+        settled = attribute.untimed_noise(run, cache, narrowed.located)
+        found = confirm.confirm(run, narrowed.located, timings, settled)
+        found = attribute.attribute(run, cache, found)
         findings, dismissed = assemble.split(narrowed.located, found)
         return assemble.blame(run, findings, dismissed, narrowed), _rechecker(run)
     finally:

@@ -4,6 +4,7 @@ saying why) and per gap, and the culprit list (``culprits``)."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from .. import accounting
@@ -22,6 +23,8 @@ def split(
     size of a dismissed step sizes nothing."""
     findings, dismissed = [], []
     for loc, f in zip(located, found, strict=True):
+        if f.sizing and math.isnan(f.before * f.after):
+            continue  # a size never measured (no stored wall time, no sizing run)
         if f.confirmed is False and not f.sizing:
             if confirming and not loc.derived:
                 dismissed.append(f)

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import funcdiff, history, profiles, relevance, results, suite
-from ..model import CallsChange, Finding, FunctionDiff, Pair
-from ..steps import SeriesKey
+from ..model import CallsChange, Finding, FunctionDiff, Pair, PairKey
+from ..steps import SeriesKey, beyond
 from ..suite import SuiteError
-from .context import Run
+from .context import Located, Run
 
 
 @dataclass
@@ -86,10 +86,11 @@ def functions(run: Run, cache: Profiles, finding: Finding) -> Finding:
 
 
 def _profile_paths(
-    run: Run, cache: Profiles, key: SeriesKey, pair: Pair, n: int
+    run: Run, cache: Profiles, key: SeriesKey, pair: Pair, n: int, fetch: bool = True
 ) -> tuple[Path, Path]:
     """The stored profiles of the workload at both commits, measured now where one
-    is missing (once, and only while builds are allowed: --no-build, --budget)."""
+    is missing (once, and only while builds are allowed: --no-build, --budget;
+    never without ``fetch``)."""
     root, machine, workload = run.suite.profile_root, run.opts.machine, key.workload
     paths = []
     for commit in pair:
@@ -97,7 +98,7 @@ def _profile_paths(
             paths.append(profiles.stored_path(root, machine, commit, workload, n))
         except SuiteError:
             asked = (commit, key.benchmark_class)
-            if asked in cache.tried or not run.may_build():
+            if not fetch or asked in cache.tried or not run.may_build():
                 raise  # the step stands; only its functions are unknown
             cache.tried.add(asked)
             regex = SeriesKey.classes_regex([key.benchmark_class], "calls")
@@ -133,6 +134,65 @@ def _function_diff(run: Run, pair: Pair, c: funcdiff.FuncChange) -> FunctionDiff
         own=(c.before.own, c.after.own),
         cumulative=(c.before.cumulative, c.after.cumulative),
     )
+
+
+def untimed_noise(run: Run, cache: Profiles, located: list[Located]) -> dict[PairKey, str]:
+    """Wall-time steps settled without timing them again: no exact signal of the
+    workload moved at the pair (instructions, call counts: the work is the same),
+    and the commit touched no code the workload ran. Such a step is noise by
+    construction; re-timing it side by side would only say so at 8 rounds' cost."""
+    out: dict[PairKey, str] = {}
+    for loc in located:
+        key, pair = loc.step.series, loc.pair
+        if key.signal != "time" or loc.derived or loc.sizes or key.workload is None:
+            continue
+        if _exact_moved(run, key, pair) is not False:
+            continue
+        try:
+            n = key.n or max(suite.profiled_sizes())
+            paths = _profile_paths(run, cache, key, pair, n, fetch=False)  # no build for it
+            stats = [cache.profile(p) for p in paths]
+        except SuiteError:
+            continue
+        executed = {profiles.short_file(f) for s in stats for (f, _line, _name) in s.stats}
+        why = relevance.why_irrelevant(
+            run.history.changed_files(*pair),
+            history.package_file,
+            executed,
+            lambda path, pair=pair: run.history.formatting_only(*pair, path),
+            data_matters=False,
+            same_build=lambda path, pair=pair: run.history.same_build(*pair, path),
+        )
+        if why is not None:
+            same = _exact_names(run, key)
+            out[PairKey.of(key, pair)] = f"not re-timed: {same} unchanged, and the commit {why}"
+    return out
+
+
+def _exact_series(run: Run, key: SeriesKey) -> list[SeriesKey]:
+    return sorted({SeriesKey(b, p) for (b, p, _c) in run.values
+                   if SeriesKey(b, p).workload == key.workload and SeriesKey(b, p).exact},
+                  key=lambda k: (k.benchmark, k.params))  # fmt: skip
+
+
+def _exact_moved(run: Run, key: SeriesKey, pair: Pair) -> bool | None:
+    """Whether an exact series of ``key``'s workload stepped at ``pair`` (None: none
+    was measured at both commits)."""
+    measured = False
+    for exact in _exact_series(run, key):
+        before, after = (run.value(exact, c) for c in pair)
+        if not (isinstance(before, float) and isinstance(after, float)):
+            continue
+        measured = True
+        if beyond(before, after, run.threshold(exact)):
+            return True
+    return None if not measured else False
+
+
+def _exact_names(run: Run, key: SeriesKey) -> str:
+    signals_seen = sorted({k.signal for k in _exact_series(run, key)})
+    return " and ".join("instructions" if s == "instructions" else "call counts"
+                        for s in signals_seen)  # fmt: skip
 
 
 def changed_nothing_that_ran(run: Run, cache: Profiles, finding: Finding) -> str | None:

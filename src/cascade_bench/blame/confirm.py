@@ -50,13 +50,18 @@ class Timings:
         self.timed_pairs.add(pair)
 
 
-def confirm(run: Run, located: list[Located], timings: Timings) -> list[Finding]:
+def confirm(
+    run: Run, located: list[Located], timings: Timings, settled: dict[PairKey, str] | None = None
+) -> list[Finding]:
     """Time every job side by side (within ``--budget``), then one finding per
-    located step, in the order located."""
+    located step, in the order located. ``settled``: timing steps dismissed as
+    noise without timing (``attribute.untimed_noise``), with why."""
+    settled = settled or {}
     jobs: dict[tuple[bool, Pair], list[SeriesKey]] = defaultdict(list)
     for loc in located:
-        if loc.step.series.signal == "time":
-            jobs[(loc.sizes, loc.pair)].append(loc.step.series)
+        key = loc.step.series
+        if key.signal == "time" and PairKey.of(key, loc.pair) not in settled:
+            jobs[(loc.sizes, loc.pair)].append(key)
 
     def rank(job: tuple[bool, Pair]) -> tuple[int, float]:
         sizes, pair = job
@@ -65,7 +70,8 @@ def confirm(run: Run, located: list[Located], timings: Timings) -> list[Finding]
 
     for sizes, pair in sorted(jobs, key=rank):
         (_size_pair if sizes else _confirm_pair)(run, timings, pair, jobs[(sizes, pair)])
-    return [finding(run, timings, loc) for loc in located]
+    return [finding(run, timings, loc, settled.get(PairKey.of(loc.step.series, loc.pair)))
+            for loc in located]  # fmt: skip
 
 
 def _confirm_pair(run: Run, timings: Timings, pair: Pair, keys: list[SeriesKey]) -> None:
@@ -134,9 +140,9 @@ def _verdict(run: Run, timings: Timings, loc: Located) -> Confirmation:
     )
 
 
-def finding(run: Run, timings: Timings, loc: Located) -> Finding:
+def finding(run: Run, timings: Timings, loc: Located, settled: str | None = None) -> Finding:
     """The finding of one located step, its figures from the side-by-side run that
-    judged or sized it where there is one."""
+    judged or sized it where there is one (``settled``: noise, and why, untimed)."""
     step, pair, key = loc.step, loc.pair, loc.step.series
     before, after = run.value(key, pair.parent), run.value(key, pair.culprit)
     before = before if isinstance(before, float) else step.before
@@ -150,6 +156,8 @@ def finding(run: Run, timings: Timings, loc: Located) -> Finding:
         if confirmation.parent_median and confirmation.culprit_median is not None:
             before, after = confirmation.parent_median, confirmation.culprit_median
         kind = "regression" if after > before else "speedup"
+    elif key.signal == "time" and settled is not None:
+        confirmation = Confirmation(significant=False, reason=settled)
     elif key.signal == "time":
         confirmation = _verdict(run, timings, loc)
         if confirmation.significant:

@@ -15,6 +15,7 @@ call-count step where no instructions were counted.
 from __future__ import annotations
 
 import bisect
+import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
@@ -60,11 +61,12 @@ def questions(run: Run) -> list[Question]:
 
 
 def _probe(run: Run, commit: str, classes: list[str]) -> bool:
-    """Every benchmark of ``classes`` at ``commit``; False: no more builds allowed."""
+    """Every benchmark of ``classes`` (``module.Class``) at ``commit``; False: no
+    more builds allowed."""
     if not run.may_build():
         return False
     log(f"measuring {commit[:8]} for {', '.join(classes)}")
-    run.measure([commit], SeriesKey.classes_regex(classes))
+    run.measure([commit], SeriesKey.module_classes_regex(classes))
     run.probed.add(commit)
     return True
 
@@ -132,7 +134,11 @@ def timing_behind_exact(run: Run, located: list[Located]) -> list[Located]:
             if (timing, loc.pair) in timed:
                 continue
             if not (isinstance(before, float) and isinstance(after, float)):
-                continue
+                # Probes count instructions only: the sizing run measures the wall
+                # time of both commits (no figure without it).
+                if key.signal != "instructions" or not run.opts.build:
+                    continue
+                before, after = math.nan, math.nan
             timed.add((timing, loc.pair))
             step = Step(timing, *loc.pair, before, after)
             extra.append(Located(step, loc.pair, replace(loc.bisect, built=0), derived=True,
