@@ -14,13 +14,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from fake_asv import FakeAsv, Truth
+from fake_asv import SECONDS_PER_BENCHMARK, FakeAsv, Truth
 
 from asvtools import write_asv_conf
 from cascade_bench import bisection, verdict, wording
 from cascade_bench.asvconf import Suite, load_suite
 from cascade_bench.blame import Options, Timings, blame_history, blame_pair
 from cascade_bench.model import Blame, Finding
+from cascade_bench.phases import Phases
 from cascade_bench.steps import SeriesKey
 
 MACHINE = "testbox"
@@ -195,6 +196,23 @@ def test_regression_in_a_gap_is_bisected_to_its_commit_and_sized(
     assert vm and all(s.measured == 2 for s in vm)  # narrowing measured only the stepped class
 
 
+def test_time_is_charged_to_the_signals_that_ran(suite: Suite, commits: list[str]) -> None:
+    # Probes of an instruction and call-count step measure those signals only; the
+    # wall time is paid for in the sizing run alone.
+    fake = _asv(suite, commits, regression_truth(), [0, N - 1])
+    phases = Phases()
+    blame_history(suite, Options(MACHINE), Timings(), fake, phases=phases)
+    spent = phases.seconds
+    counted = [c for call in fake.calls if "instructions" in call.regex and not call.args
+               for c in call.commits]  # fmt: skip
+    assert counted and spent["instructions"] == pytest.approx(len(counted) * SECONDS_PER_BENCHMARK)
+    assert spent["profiling"] > 0
+    assert "timing" not in spent and spent["side by side"] > 0
+    line = phases.line()
+    assert line.startswith("time: ") and "instructions " in line
+    assert "side by side" in line and line.endswith(" s)")
+
+
 def test_noisy_sample_is_contradicted_side_by_side(suite: Suite, commits: list[str]) -> None:
     noisy = commits[NOISY]
     first = {(f"{TIME}(200)", noisy): 0.030}  # 3x, once: a disturbed process
@@ -360,3 +378,49 @@ def test_recheck_retracts_an_exact_step_measured_again(suite: Suite, commits: li
         "re-measured: 1000 -> 1000 instructions/iteration, no step (stored 1000 -> 1300)",
     )
     assert recheck(wall) is None  # only a side-by-side run shows a timing step wrong
+
+
+def _store_profiles(suite: Suite, commits: list[str], workload: str = "simple_countdown") -> None:
+    """A real cProfile profile of something at every commit, where blame reads them."""
+    import cProfile
+    import pstats
+
+    from cascade_bench.suite import profile_store
+
+    profiler = cProfile.Profile()
+    profiler.runcall(sorted, range(100))
+    store = profile_store()
+    for commit in commits:
+        for n in (200, 1000):
+            path = store.profile_path(suite.profile_root, MACHINE, commit, "env", workload, n)
+            store.write_stats(pstats.Stats(profiler), path)
+
+
+def test_a_timing_step_where_no_code_changed_is_settled_untimed(
+    suite: Suite, commits: list[str]
+) -> None:
+    # One noisy sample at the docs-only commit, instructions and calls flat, profiles
+    # stored: noise by construction. The step back down lands on a commit that
+    # edited cascade/core.py, which the stored profiles never ran: noise too. No
+    # side-by-side run at all.
+    docs = commits[DOCS]
+    fake = _asv(suite, commits, flat_truth(), list(range(N)), first={(f"{TIME}(200)", docs): 0.03})
+    _store_profiles(suite, commits)
+    blame, _ = blame_history(suite, Options(MACHINE), Timings(), fake)
+    assert _timed(fake) == []
+    assert blame.findings == [] and blame.culprits == []
+    up, down = blame.dismissed
+    assert (up.culprit.hash, down.culprit.hash) == (docs, commits[DOCS + 1])
+    assert up.confirmed is False and up.confirmation.parent_median is None
+    same = "not re-timed: instructions and call counts unchanged, and the commit touches only"
+    assert up.confirmation.reason == f"{same} files no workload ran (docs/notes.md)"
+    assert down.confirmation.reason == f"{same} files no workload ran (cascade/core.py)"
+    assert wording.dismissal_text(up) == f"noise: {up.confirmation.reason}"
+
+
+def test_without_profiles_a_quiet_timing_step_is_timed(suite: Suite, commits: list[str]) -> None:
+    # The control: what ran is unknown without profiles, so the side-by-side run decides.
+    docs = commits[DOCS]
+    fake = _asv(suite, commits, flat_truth(), list(range(N)), first={(f"{TIME}(200)", docs): 0.03})
+    blame_history(suite, Options(MACHINE), Timings(), fake)
+    assert (commits[DOCS - 1], docs) in [c.commits for c in _timed(fake)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cascade_bench.history import package_file
-from cascade_bench.relevance import same_syntax, why_irrelevant
+from cascade_bench.relevance import same_build, same_syntax, why_irrelevant
 
 RAN = {"cascade/runtime/engine.py", "cascade/graph/build.py", "asyncio/base_events.py"}
 
@@ -37,3 +37,36 @@ def test_formatting_only_changes_to_code_that_ran_are_irrelevant() -> None:
     assert same_syntax("x = [1,2]\n", "# ruff\nx = [\n    1,\n    2,\n]\n")
     assert not same_syntax("x = 1\n", "x = 2\n")
     assert not same_syntax(None, "x = 1\n") and not same_syntax("x = (", "x = (")
+
+
+def test_docstrings_and_type_stubs_are_not_code() -> None:
+    assert same_syntax('def f():\n    """Says what."""\n    return 1\n', "def f():\n    return 1\n")
+    assert same_syntax('"""Module."""\nclass A:\n    """Doc."""\n', "class A:\n    pass\n")
+    assert not same_syntax('def f():\n    "a"\n    return 1\n', 'def f():\n    "a"\n    return 2\n')
+    stub = "packages/cascade-sdk/src/cascade/io/local/__init__.pyi"
+    why = _why([stub])
+    assert why is not None and stub in why
+
+
+def test_with_the_work_unchanged_only_code_that_ran_matters() -> None:
+    # No exact signal moved: package data and tools' tables of pyproject.toml cannot
+    # have moved the timing; code that ran and a changed build still can.
+    data = "packages/cascade-spec/src/cascade/spec/telemetry.stitcher.yaml"
+    engine = "packages/cascade-engine/src/cascade/runtime/engine.py"
+
+    def quiet(changed: list[str], same_build: bool = True) -> str | None:
+        return why_irrelevant(changed, package_file, RAN, lambda _p: False,
+                              data_matters=False, same_build=lambda _p: same_build)  # fmt: skip
+
+    assert quiet([data, "pyproject.toml"]) is not None
+    assert quiet(["pyproject.toml"], same_build=False) is None
+    assert quiet([engine]) is None
+    assert _why([data]) is None  # where an exact signal moved, package data may matter
+
+
+def test_a_pyproject_differing_in_tools_tables_builds_the_same() -> None:
+    base = '[project]\nname = "cascade"\ndependencies = ["x"]\n'
+    assert same_build(base, base + "[tool.stitcher]\npaths = ['a']\n")
+    assert not same_build(base, base.replace('["x"]', '["x", "y"]'))
+    assert not same_build(base, base + "[tool.hatch.build]\nexclude = ['a']\n")
+    assert not same_build(base, "not = toml = at all") and not same_build(None, base)

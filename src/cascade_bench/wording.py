@@ -231,9 +231,15 @@ def where_text(f: Finding) -> str:
     return f"culprit {c.short} {c.subject[:60]!r} ({c.date[:10]}), vs {f.parent.short}{gap}"
 
 
+UNTIMED = "not re-timed:"  # a timing step settled as noise without timing it again
+
+
 def dismissal_text(f: Finding) -> str:
     """Why a step is no culprit: its commit changed nothing that ran, or the timing
     step did not hold up side by side."""
     if f.dismissal:
         return f"changed nothing that ran: {f.dismissal}"
+    reason = f.confirmation.reason if f.confirmation else None
+    if reason and reason.startswith(UNTIMED):
+        return f"noise: {reason}"
     return "noise: not confirmed side by side"

@@ -19,6 +19,7 @@ from __future__ import annotations
 from ..asvconf import Suite
 from ..blame_store import Recheck
 from ..model import Bisect, Blame, Pair
+from ..phases import Phases
 from ..steps import SeriesKey, Step, beyond
 from ..suite import SuiteError
 from . import assemble, attribute, confirm, locate, recheck
@@ -29,11 +30,16 @@ from .runner import AsvRunner, Runner
 __all__ = ["AsvRunner", "Options", "Runner", "Timings", "blame_history", "blame_pair"]
 
 def blame_history(
-    suite: Suite, opts: Options, timings: Timings, runner: Runner | None = None
+    suite: Suite,
+    opts: Options,
+    timings: Timings,
+    runner: Runner | None = None,
+    phases: Phases | None = None,
 ) -> tuple[Blame, Recheck]:
     """Every step of the history, narrowed, confirmed and attributed; and how to
-    recheck stored findings against what this run measured."""
-    run = Run.start(suite, opts, runner)
+    recheck stored findings against what this run measured (its time charged to
+    ``phases``)."""
+    run = Run.start(suite, opts, runner, phases)
     try:
         narrowed = locate.locate(run)
         cache = attribute.Profiles()

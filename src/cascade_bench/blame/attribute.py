@@ -13,7 +13,7 @@ import pstats
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .. import funcdiff, history, profiles, relevance, results, suite
+from .. import funcdiff, history, profiles, relevance, results, signals, suite, wording
 from ..model import CallsChange, Finding, FunctionDiff, Pair, PairKey
 from ..steps import SeriesKey, beyond
 from ..suite import SuiteError
@@ -102,8 +102,7 @@ def _profile_paths(
                 raise  # the step stands; only its functions are unknown
             cache.tried.add(asked)
             regex = SeriesKey.classes_regex([key.benchmark_class], "calls")
-            run.runner.run(run.suite, [commit], regex)
-            run.built.add(commit)
+            run.measure([commit], regex, reload=False)  # profiles only: values unchanged
             paths.append(profiles.stored_path(root, machine, commit, workload, n))
     return paths[0], paths[1]
 
@@ -165,7 +164,7 @@ def untimed_noise(run: Run, cache: Profiles, located: list[Located]) -> dict[Pai
         )
         if why is not None:
             same = _exact_names(run, key)
-            out[PairKey.of(key, pair)] = f"not re-timed: {same} unchanged, and the commit {why}"
+            out[PairKey.of(key, pair)] = f"{wording.UNTIMED} {same} unchanged, and the commit {why}"
     return out
 
 
@@ -190,9 +189,9 @@ def _exact_moved(run: Run, key: SeriesKey, pair: Pair) -> bool | None:
 
 
 def _exact_names(run: Run, key: SeriesKey) -> str:
-    signals_seen = sorted({k.signal for k in _exact_series(run, key)})
-    return " and ".join("instructions" if s == "instructions" else "call counts"
-                        for s in signals_seen)  # fmt: skip
+    seen = {k.signal for k in _exact_series(run, key)}
+    words = {"instructions": "instructions", "calls": "call counts"}
+    return " and ".join(words[s] for s in signals.DISPLAY_ORDER if s in seen)
 
 
 def changed_nothing_that_ran(run: Run, cache: Profiles, finding: Finding) -> str | None:

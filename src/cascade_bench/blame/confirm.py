@@ -97,8 +97,7 @@ def _run_pair(
         return []
     log(f"{what}: {pair.parent[:8]} vs {pair.culprit[:8]} side by side: "
         + ", ".join(sorted(k.asv_name for k in todo)))  # fmt: skip
-    run.runner.run(run.scratch, list(pair), SeriesKey.exact_regex(todo), args)
-    run.built.update(pair)
+    run.side_by_side(pair, SeriesKey.exact_regex(todo), args)
     return todo
 
 

@@ -18,6 +18,7 @@ from ..asvconf import Suite
 from ..bisection import Values
 from ..history import History
 from ..model import Bisect, Pair
+from ..phases import Phases
 from ..steps import SeriesKey, Step, build_series, threshold_for
 from ..suite import SuiteError
 from .runner import AsvRunner, Runner
@@ -60,10 +61,14 @@ class Run:
     values: dict[tuple, float | str] = field(default_factory=dict)
     points: list[results.Point] = field(default_factory=list)
     _scratch: Suite | None = None
+    phases: Phases = field(default_factory=Phases)  # where the time went
 
     @classmethod
-    def start(cls, suite: Suite, opts: Options, runner: Runner | None = None) -> Run:
+    def start(
+        cls, suite: Suite, opts: Options, runner: Runner | None = None, phases: Phases | None = None
+    ) -> Run:
         run = cls(suite, opts, runner or AsvRunner(opts.machine), History(suite))
+        run.phases = phases or run.phases
         _ = run.in_range  # a bad or reversed --range fails before any work
         run.reload()
         return run
@@ -87,11 +92,20 @@ class Run:
             )
         return series
 
-    def measure(self, commits: list[str], bench_regex: str) -> None:
+    def measure(self, commits: list[str], bench_regex: str, reload: bool = True) -> None:
         """Measure into the history's results (narrowing, profiles), then reload."""
-        self.runner.run(self.suite, commits, bench_regex)
+        self.phases.timed(lambda: self.runner.run(self.suite, commits, bench_regex),
+                          self.suite.results_dir, self.opts.machine, commits)  # fmt: skip
         self.built.update(commits)
-        self.reload()
+        if reload:
+            self.reload()
+
+    def side_by_side(self, pair: Pair, bench_regex: str, args: tuple[str, ...]) -> None:
+        """Run ``pair``'s two commits side by side into the scratch suite."""
+        self.phases.timed(lambda: self.runner.run(self.scratch, list(pair), bench_regex, args),
+                          self.scratch.results_dir, self.opts.machine, list(pair),
+                          side_by_side=True)  # fmt: skip
+        self.built.update(pair)
 
     # -- what it may do -----------------------------------------------------
     def may_build(self) -> bool:

@@ -9,6 +9,7 @@ from .. import cli_args, lock, markdown_view, terminal_view
 from ..asvconf import load_suite
 from ..blame import Options, Timings, blame_history
 from ..blame_store import Store, blame_path, dump_blame
+from ..phases import Phases
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -54,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     with lock.hold(suite.lock_path, "blame"):
         stored = Store.open(store)
         known = Timings(previous=stored.verdicts(), sizes=stored.sizes())
-        blame, recheck = blame_history(suite, opts, known)
+        phases = Phases()
+        blame, recheck = blame_history(suite, opts, known, phases=phases)
         merged = stored.update(blame, recheck)
     if args.json:
         dump_blame(blame, Path(args.json))
@@ -62,4 +64,5 @@ def run(args: argparse.Namespace) -> int:
         Path(args.markdown).write_text(markdown_view.markdown(blame, args.top), encoding="utf-8")
     print(terminal_view.terminal(blame, args.top))
     print(terminal_view.store_text(blame, merged, store))
+    print(phases.line())
     return 1 if blame.counted else 0

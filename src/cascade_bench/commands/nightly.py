@@ -28,6 +28,7 @@ from ..blame import Options, Timings, blame_history
 from ..blame_store import Store, blame_path
 from ..history import History
 from ..model import Blame
+from ..phases import Phases
 from ..suite import SuiteError
 
 BASELINE_COMMITS = 1  # a first night benchmarks only the branch head
@@ -90,24 +91,28 @@ def run(args: argparse.Namespace) -> int:
 
 def _night(suite: Suite, machine: str, args: argparse.Namespace) -> int:
     started = time.monotonic()
+    phases = Phases()
     if not args.no_pull:
         _pull(suite)
     history = History(suite)
     set_aside: list[Path] = []
     measured = results.measured_commits(suite.results_dir, machine, set_aside)
     todo = suite.conf_dir / f".cascade-bench-nightly-{machine}.todo"
-    new = _benchmark_new(suite, machine, history, measured, todo)
+    new = _benchmark_new(suite, machine, history, measured, todo, phases)
     backfilled = []
     if args.backfill_budget:
         for commit in backfill_order(history, measured | set(new)):
             if time.monotonic() - started > args.backfill_budget:
                 break
-            asvrun.run_commits(suite, [commit], ".", machine, ("--skip-existing",))
+            phases.timed(
+                lambda c=commit: asvrun.run_commits(suite, [c], ".", machine, ("--skip-existing",)),
+                suite.results_dir, machine, [commit],
+            )  # fmt: skip
             backfilled.append(commit)
     store = Store.open(blame_path(suite.blame_dir, machine))
     before = store.keys()
     tonight, merged = _blame_night(
-        suite, machine, history, measured, new, store, args.backfill_budget, started
+        suite, machine, history, measured, new, store, args.backfill_budget, started, phases
     )
     if not args.no_publish and results.has_machine(suite.results_dir, machine):
         _publish(suite)
@@ -118,11 +123,12 @@ def _night(suite: Suite, machine: str, args: argparse.Namespace) -> int:
         with open(args.summary, "a", encoding="utf-8") as fh:
             fh.write(text)
     print(text)
+    print(phases.line())
     return 1 if tonight.counted else 0
 
 
 def _benchmark_new(
-    suite: Suite, machine: str, history: History, measured: set[str], todo: Path
+    suite: Suite, machine: str, history: History, measured: set[str], todo: Path, phases: Phases
 ) -> list[str]:
     """asv run on the commits new since the last night and on those an interrupted
     night left in ``todo``; returns them in history order."""
@@ -132,7 +138,8 @@ def _benchmark_new(
     log(f"{len(new)} new commit(s) on {history.branch} for machine {machine}")
     if new:
         todo.write_text("\n".join(new) + "\n")
-        asvrun.run_commits(suite, new, ".", machine, ("--skip-existing",))
+        phases.timed(lambda: asvrun.run_commits(suite, new, ".", machine, ("--skip-existing",)),
+                     suite.results_dir, machine, new)  # fmt: skip
     return new
 
 
@@ -145,6 +152,7 @@ def _blame_night(
     store: Store,
     budget: float,
     started: float,
+    phases: Phases,
 ) -> tuple[Blame, Blame | None]:
     """The new commits' steps in full, then every step the store does not explain yet
     within what is left of the night's ``budget`` (seconds since ``started``):
@@ -154,20 +162,20 @@ def _blame_night(
     if new and len(measured | set(new)) > 1:
         first = history.order[history.position[new[0]] - 1] if history.position[new[0]] else None
         opts = Options(machine=machine, range_spec=f"{first}..{new[-1]}" if first else new[-1])
-        tonight, merged = _blame(suite, opts, store)
+        tonight, merged = _blame(suite, opts, store, phases)
     if len(measured | set(new)) > 1:
         # Everything else the store does not explain yet: steps between back-filled
         # or merged commits. Narrowing and timing only with what is left of the budget.
         left = max(0.0, budget - (time.monotonic() - started))
         opts = Options(machine=machine, build=left > 0, budget=left)
-        _, merged = _blame(suite, opts, store)
+        _, merged = _blame(suite, opts, store, phases)
     return tonight, merged
 
 
-def _blame(suite: Suite, opts: Options, store: Store) -> tuple[Blame, Blame]:
+def _blame(suite: Suite, opts: Options, store: Store, phases: Phases) -> tuple[Blame, Blame]:
     """One blame run merged into the store: (this run, the store after it)."""
     known = Timings(previous=store.verdicts(), sizes=store.sizes())
-    blame, recheck = blame_history(suite, opts, known)
+    blame, recheck = blame_history(suite, opts, known, phases=phases)
     return blame, store.update(blame, recheck)
 
 
