@@ -37,6 +37,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -245,21 +246,25 @@ def _run_child(
         str(parallel()),
         json.dumps(_child.expectation(), sort_keys=True),
     ]
+    proc = subprocess.Popen(
+        cmd,
+        # sys.path[0] of ``-m``: the package's own directory, the same every run
+        cwd=_package_parent(),
+        env=_child_env(extra_path),
+        stdin=subprocess.DEVNULL,  # start-up allocates by stdin's kind: fix it too
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # one group: a timeout stops the forked runs too
+    )
     try:
-        return subprocess.run(
-            cmd,
-            # sys.path[0] of ``-m``: the package's own directory, the same every run
-            cwd=_package_parent(),
-            env=_child_env(extra_path),
-            stdin=subprocess.DEVNULL,  # start-up allocates by stdin's kind: fix it too
-            capture_output=True,
-            text=True,
-            timeout=CHILD_TIMEOUT,
-            check=False,
-        )
+        out, err = proc.communicate(timeout=CHILD_TIMEOUT)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         names = ", ".join(sorted({w for w, _ in loops}))
         raise ChildError(f"timeout: counting {names} ran over {CHILD_TIMEOUT} s") from None
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def measure(workload: str, n: int, **kwargs) -> Outcome:

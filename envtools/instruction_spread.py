@@ -4,11 +4,11 @@ Runs with an environment's Python (stdlib + Cascade), like ``profiling_overhead.
 
     .asv/env/<hash>/bin/python envtools/instruction_spread.py [REPEATS]
 
-Measures every ``instructions.*`` benchmark (its workload and its ``n``) REPEATS
-times (default 2), exactly as its ``setup_cache`` does, and prints the counts, their
-largest relative difference, and the seconds one measurement took: the sum of the
-first column is what the instruction benchmarks add to one commit, asv's own
-process start-ups aside.
+Counts every ``instructions.*`` loop (its workload and its ``n``) REPEATS times
+(default 2), exactly as their shared ``setup_cache`` does (one valgrind process for
+all of them), every other time in reverse order, and prints the counts, their
+largest relative difference, and the seconds each count of all loops took: what
+the instruction benchmarks add to one commit, asv's own process start-ups aside.
 """
 
 from __future__ import annotations
@@ -22,37 +22,35 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import _instructions, instructions
 
 
-def _classes() -> list[tuple[str, str, int]]:
-    found = []
-    for name, cls in vars(instructions).items():
-        if isinstance(cls, type) and hasattr(cls, "setup_cache") and not name.startswith("_"):
-            workload = cls.workload or _instructions.FLOOR  # the floor has no Cascade workload
-            found += [(name, workload, n) for n in cls.params]
-    return found
+def _loops() -> list[tuple[str, str, int]]:
+    """(class, workload, n) of every ``instructions.*`` benchmark, as its cache counts it."""
+    return [(cls.__name__, *cls.loop(n)) for cls, n in instructions._selected(
+        instructions._counted_classes())]  # fmt: skip
 
 
 def main(repeats: int = 2) -> int:
-    print(f"{sys.executable}: {repeats} measurements each")
-    print(f"{'benchmark':24s} {'n':>5s} {'instructions/iteration':>24s} {'spread':>8s} {'s':>6s}")
-    total = 0.0
-    for name, workload, n in _classes():
-        values, seconds = [], []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            outcome = _instructions.measure(workload, n)
-            seconds.append(time.perf_counter() - start)
-            if not isinstance(outcome, _instructions.Instructions):
-                values = [f"{type(outcome).__name__.lower()}: {outcome.reason}"]
-                break
-            values.append(outcome.per_iteration)
-        total += seconds[0]
-        if isinstance(values[0], str):
-            print(f"{name:24s} {n:5d} {values[0][:60]:>24s} {'':>8s} {seconds[0]:6.1f}")
+    print(f"{sys.executable}: every loop counted {repeats} times, in one valgrind process each")
+    print(f"{'benchmark':24s} {'n':>5s} {'instructions/iteration':>24s} {'spread':>8s}")
+    loops = _loops()
+    plan = [(workload, n) for _, workload, n in loops]
+    rounds, seconds = [], []
+    for i in range(repeats):
+        start = time.perf_counter()
+        # every other repeat in reverse: a count must not depend on the plan's order
+        rounds.append(_instructions.measure_all(plan if i % 2 == 0 else plan[::-1]))
+        seconds.append(time.perf_counter() - start)
+    for name, workload, n in loops:
+        outcomes = [r[(workload, n)] for r in rounds]
+        if not all(isinstance(o, _instructions.Instructions) for o in outcomes):
+            print(
+                f"{name:24s} {n:5d} {type(outcomes[0]).__name__.lower()}: {outcomes[0].reason[:50]}"
+            )
             continue
+        values = [o.per_iteration for o in outcomes]
         spread = (max(values) - min(values)) / min(values)
         shown = " / ".join(f"{v:.1f}" for v in values)
-        print(f"{name:24s} {n:5d} {shown:>24s} {spread:8.3%} {seconds[0]:6.1f}")
-    print(f"one measurement of every benchmark: {total:.1f} s")
+        print(f"{name:24s} {n:5d} {shown:>24s} {spread:8.3%}")
+    print("one count of every loop: " + ", ".join(f"{s:.1f} s" for s in seconds))
     return 0
 
 

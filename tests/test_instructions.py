@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,15 @@ def twice(n):
 def broken(n):
     if n > 10:
         raise ValueError("the loop broke\\nat iteration 11")
+
+
+def hang(n):
+    import os
+    import pathlib
+    import time
+
+    pathlib.Path(__file__).with_name(f"hang.{os.getpid()}").touch()
+    time.sleep(600)
 """
 
 
@@ -95,6 +105,24 @@ def test_more_loops_than_one_process_forks(fake: tuple[str, ...], valgrind: str)
     counted = instr.measure_all(loops, extra_path=fake)
     values = [_per_iteration(counted[loop]) for loop in loops]
     assert max(values) <= 1.01 * min(values), values
+
+
+def test_a_hanging_loop_times_out_and_leaves_no_process(
+    fake: tuple[str, ...], valgrind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(instr, "CHILD_TIMEOUT", 5)
+    outcome = instr.measure("fakework:hang", N, extra_path=fake)
+    assert isinstance(outcome, instr.Failed), outcome
+    assert outcome.reason == "timeout: counting fakework:hang ran over 5 s"
+    (marker,) = Path(fake[0]).glob("hang.*")  # the forked child that hung
+    pid = int(marker.suffix[1:])
+    for _ in range(50):  # stopped with the rest of the process group, not orphaned
+        stat = Path(f"/proc/{pid}/stat")
+        if not stat.exists() or stat.read_text().split(") ")[-1].startswith("Z"):
+            break  # gone, or a zombie nobody has reaped yet
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the hanging child {pid} outlived the timeout")
 
 
 def test_the_floor_is_counted(valgrind: str) -> None:
