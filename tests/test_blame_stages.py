@@ -418,9 +418,37 @@ def test_a_timing_step_where_no_code_changed_is_settled_untimed(
     assert wording.dismissal_text(up) == f"noise: {up.confirmation.reason}"
 
 
-def test_without_profiles_a_quiet_timing_step_is_timed(suite: Suite, commits: list[str]) -> None:
-    # The control: what ran is unknown without profiles, so the side-by-side run decides.
+def test_without_profiles_only_a_commit_outside_the_package_is_settled_untimed(
+    suite: Suite, commits: list[str]
+) -> None:
+    # What ran is unknown without profiles: every package module counts as run. The
+    # docs-only commit still cannot have moved the timing; the step back down, at a
+    # commit that edited cascade/core.py, is timed side by side.
     docs = commits[DOCS]
     fake = _asv(suite, commits, flat_truth(), list(range(N)), first={(f"{TIME}(200)", docs): 0.03})
-    blame_history(suite, Options(MACHINE), Timings(), fake)
-    assert (commits[DOCS - 1], docs) in [c.commits for c in _timed(fake)]
+    blame = blame_history(suite, Options(MACHINE), Timings(), fake)[0]
+    assert [c.commits for c in _timed(fake)] == [(docs, commits[DOCS + 1])]
+    up = next(f for f in blame.dismissed if f.culprit.hash == docs)
+    assert up.confirmation.reason.endswith("touches only files no workload ran (docs/notes.md)")
+
+
+def test_a_timing_probe_left_uncounted_is_counted_before_timing(
+    suite: Suite, commits: list[str]
+) -> None:
+    # Timing measured everywhere, instructions only at the ends: the timing step at
+    # the docs-only commit gets an instruction count at both its commits (cheap),
+    # which shows the work unchanged; then no side-by-side run is needed for it.
+    docs = commits[DOCS]
+    fake = _asv(suite, commits, flat_truth(), [0, N - 1], first={(f"{TIME}(200)", docs): 0.03})
+    fake.run(suite, commits, SeriesKey.module_classes_regex(["loops.SimpleCountdown"]))
+    fake.calls.clear()
+    blame = blame_history(suite, Options(MACHINE), Timings(), fake)[0]
+    counted = [
+        c.commits
+        for c in fake.calls
+        if c.regex == SeriesKey.module_classes_regex(["instructions.SimpleCountdown"])
+    ]
+    assert (commits[DOCS - 1],) in counted and (docs,) in counted
+    assert (commits[DOCS - 1], docs) not in [c.commits for c in _timed(fake)]
+    up = next(f for f in blame.dismissed if f.culprit.hash == docs)
+    assert up.confirmation.reason.startswith("not re-timed: instructions")

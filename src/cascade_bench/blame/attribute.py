@@ -17,7 +17,7 @@ from .. import funcdiff, history, profiles, relevance, results, signals, suite, 
 from ..model import CallsChange, Finding, FunctionDiff, Pair, PairKey
 from ..steps import SeriesKey, beyond
 from ..suite import SuiteError
-from .context import Located, Run
+from .context import Located, Run, log
 
 
 @dataclass
@@ -139,33 +139,59 @@ def untimed_noise(run: Run, cache: Profiles, located: list[Located]) -> dict[Pai
     """Wall-time steps settled without timing them again: no exact signal of the
     workload moved at the pair (instructions, call counts: the work is the same),
     and the commit touched no code the workload ran. Such a step is noise by
-    construction; re-timing it side by side would only say so at 8 rounds' cost."""
+    construction; re-timing it side by side would only say so at 8 rounds' cost.
+
+    What ran comes from the stored profiles of both commits; without them every
+    package module counts as run (a commit touching only docs still qualifies).
+    Where the pair lacks an instruction count (a timing probe measures timing only),
+    the count is taken, once per commit: one count is far cheaper than 8 rounds."""
     out: dict[PairKey, str] = {}
     for loc in located:
         key, pair = loc.step.series, loc.pair
         if key.signal != "time" or loc.derived or loc.sizes or key.workload is None:
             continue
-        if _exact_moved(run, key, pair) is not False:
+        why = _touches_no_code_that_ran(run, cache, key, pair)
+        if why is None:
             continue
-        try:
-            n = key.n or max(suite.profiled_sizes())
-            paths = _profile_paths(run, cache, key, pair, n, fetch=False)  # no build for it
-            stats = [cache.profile(p) for p in paths]
-        except SuiteError:
-            continue
-        executed = {profiles.short_file(f) for s in stats for (f, _line, _name) in s.stats}
-        why = relevance.why_irrelevant(
-            run.history.changed_files(*pair),
-            history.package_file,
-            executed,
-            lambda path, pair=pair: run.history.formatting_only(*pair, path),
-            data_matters=False,
-            same_build=lambda path, pair=pair: run.history.same_build(*pair, path),
-        )
-        if why is not None:
+        if _exact_moved(run, key, pair) is None:
+            _count_instructions(run, cache, key, pair)
+        if _exact_moved(run, key, pair) is False:
             same = _exact_names(run, key)
             out[PairKey.of(key, pair)] = f"{wording.UNTIMED} {same} unchanged, and the commit {why}"
     return out
+
+
+def _touches_no_code_that_ran(run: Run, cache: Profiles, key: SeriesKey, pair: Pair) -> str | None:
+    try:
+        n = key.n or max(suite.profiled_sizes())
+        paths = _profile_paths(run, cache, key, pair, n, fetch=False)  # no build for it
+        stats = [cache.profile(p) for p in paths]
+        executed = {profiles.short_file(f) for s in stats for (f, _line, _name) in s.stats}
+    except SuiteError:
+        executed = None  # unknown: every package module counts as run
+    return relevance.why_irrelevant(
+        run.history.changed_files(*pair),
+        history.package_file,
+        executed,
+        lambda path: run.history.formatting_only(*pair, path),
+        data_matters=False,
+        same_build=lambda path: run.history.same_build(*pair, path),
+    )
+
+
+def _count_instructions(run: Run, cache: Profiles, key: SeriesKey, pair: Pair) -> None:
+    """The instruction count of ``key``'s workload where the pair lacks it."""
+    counted = f"{signals.INSTRUCTIONS.module}.{key.benchmark_class}"
+    exact = [k for k in _exact_series(run, key) if k.signal == "instructions"]
+    for commit in pair:
+        asked = (commit, counted)
+        if asked in cache.tried or not exact or not run.may_build():
+            continue
+        if any(isinstance(run.value(k, commit), float) for k in exact):
+            continue
+        cache.tried.add(asked)
+        log(f"counting {commit[:8]} for {counted}: is the {key.benchmark_class} timing step noise?")
+        run.measure([commit], SeriesKey.module_classes_regex([counted]))
 
 
 def _exact_series(run: Run, key: SeriesKey) -> list[SeriesKey]:
