@@ -20,7 +20,7 @@ from asvtools import write_asv_conf
 from cascade_bench import bisection, verdict, wording
 from cascade_bench.asvconf import Suite, load_suite
 from cascade_bench.blame import Options, Timings, blame_history, blame_pair
-from cascade_bench.model import Blame, Finding
+from cascade_bench.model import Blame, Finding, PairKey
 from cascade_bench.phases import Phases
 from cascade_bench.steps import SeriesKey
 
@@ -239,8 +239,11 @@ def test_noisy_sample_is_contradicted_side_by_side(suite: Suite, commits: list[s
 
 
 def test_real_timing_step_is_confirmed_side_by_side(suite: Suite, commits: list[str]) -> None:
-    """The noise test's control: a step that is there holds up side by side."""
-    fake = _asv(suite, commits, regression_truth(wall_200=1.3), list(range(N)))
+    """The noise test's control: a step that is there holds up side by side. With
+    the instructions flat, only the 8-round test can say so."""
+    truth = regression_truth(wall_200=1.3)
+    truth[INSTR.benchmark] = {("200",): _levels(1000.0)}
+    fake = _asv(suite, commits, truth, list(range(N)))
     blame, _ = blame_history(suite, Options(MACHINE), Timings(), fake)
     wall = _one(blame.findings, TIME, ("200",))
     assert wall.confirmed is True and wall.confirmation.separated
@@ -248,7 +251,47 @@ def test_real_timing_step_is_confirmed_side_by_side(suite: Suite, commits: list[
     (c,) = blame.culprits
     assert c.commit.hash == commits[CULPRIT] and c.wall == pytest.approx(1.3, abs=0.02)
     assert blame.dismissed == []
-    assert {call.interleaved for call in _timed(fake)} == {True, False}  # confirmed, sized
+    assert [call.interleaved for call in _timed(fake)] == [True]
+
+
+def test_a_timing_step_behind_an_instruction_step_is_sized(
+    suite: Suite, commits: list[str]
+) -> None:
+    # The instructions say the step exists: 3 rounds for its size, not 8 for a verdict.
+    fake = _asv(suite, commits, regression_truth(wall_200=1.3), list(range(N)))
+    blame, _ = blame_history(suite, Options(MACHINE), Timings(), fake)
+    wall = _one(blame.findings, TIME, ("200",))
+    assert wall.sizing and wall.confirmed is None and wall.kind == "regression"
+    assert wall.ratio == pytest.approx(1.3, abs=0.03)
+    assert "a size, not a verdict" in wall.confirmation.reason
+    assert {call.rounds for call in _timed(fake)} == {verdict.SIZE_ROUNDS}
+    assert not [call for call in _timed(fake) if call.interleaved]
+    (series,) = [s for s in blame.series if s.benchmark == TIME and s.params == {"n": "200"}]
+    assert (series.steps, series.explained, series.unresolved) == (1, 1, [])
+    (c,) = blame.culprits
+    assert c.wall is None  # a size is no verdict: the move says it, with its rounds
+    assert {(m.signal, m.rounds) for m in c.moves if m.signal == "time"} == {
+        ("time", verdict.SIZE_ROUNDS)
+    }
+
+
+def test_a_stored_verdict_behind_an_instruction_step_stands(
+    suite: Suite, commits: list[str]
+) -> None:
+    # An earlier run confirmed the timing step (8 rounds); instructions now step there
+    # too: the stored verdict stands, nothing is sized again.
+    truth = regression_truth(wall_200=1.3)
+    truth[INSTR.benchmark] = {("200",): _levels(1000.0)}
+    earlier, _ = blame_history(suite, Options(MACHINE), Timings(), _asv(suite, commits, truth,
+                                                                      list(range(N))))  # fmt: skip
+    stored = {PairKey.of(SeriesKey(*f.series), f.pair): f.confirmation
+              for f in earlier.findings if f.signal == "time" and not f.sizing}  # fmt: skip
+    assert stored
+    fake = _asv(suite, commits, regression_truth(wall_200=1.3), list(range(N)))
+    blame, _ = blame_history(suite, Options(MACHINE, build=False), Timings(previous=stored), fake)
+    assert _one(blame.findings, INSTR.benchmark, INSTR.params).ratio == pytest.approx(1.3)
+    wall = _one(blame.findings, TIME, ("200",))
+    assert wall.confirmed is True and not wall.sizing and fake.calls == []
 
 
 def _range_of(blame: Blame, commits: list[str]):

@@ -27,8 +27,9 @@ def series_summary(
     and every pair left unresolved (``why_open``: why each open question is open)."""
     findings, dismissed = found
     here = (key.benchmark, key.params)
+    # A timing step is explained by a verdict, or by the instruction step it sizes.
     explained = {f.culprit.hash for f in findings if f.series == here and
-                 (f.signal != "time" or f.confirmed)}  # fmt: skip
+                 (f.signal != "time" or f.confirmed or f.sizing)}  # fmt: skip
     noise = {f.culprit.hash for f in dismissed if f.series == here}
     steps = [q for q in questions if q.kind == "step"]
     unresolved = []

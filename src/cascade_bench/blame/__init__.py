@@ -42,11 +42,12 @@ def blame_history(
     run = Run.start(suite, opts, runner, phases)
     try:
         narrowed = locate.locate(run)
+        located = confirm.sized_behind_instructions(narrowed.located, timings)
         cache = attribute.Profiles()
-        settled = attribute.untimed_noise(run, cache, narrowed.located)
-        found = confirm.confirm(run, narrowed.located, timings, settled)
+        settled = attribute.untimed_noise(run, cache, located)
+        found = confirm.confirm(run, located, timings, settled)
         found = attribute.attribute(run, cache, found)
-        findings, dismissed = assemble.split(narrowed.located, found)
+        findings, dismissed = assemble.split(located, found)
         return assemble.blame(run, findings, dismissed, narrowed), _rechecker(run)
     finally:
         run.close()

@@ -4,7 +4,8 @@ finding with its confirmation.
 - a timing step is confirmed by running parent and culprit side by side, rounds
   interleaved (as ``asv continuous`` does), and judged by ``verdict``;
 - behind an instruction step the wall time is *sized*: the step exists, so a few
-  rounds say how large it is (``verdict.SIZE_ROUNDS``), never whether;
+  rounds say how large it is (``verdict.SIZE_ROUNDS``), never whether; so is a
+  timing step found at the same pair (``sized_behind_instructions``);
 - verdicts and sizes of earlier runs (the blame store) are reused, never re-run.
 
 Runs go costliest first: sizes behind regressions, then timing steps to confirm,
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -48,6 +49,23 @@ class Timings:
         for k in keys:
             self.confirmed[PairKey.of(k, pair)] = _side_by_side(run, results_dir, k, pair)
         self.timed_pairs.add(pair)
+
+
+def sized_behind_instructions(located: list[Located], timings: Timings) -> list[Located]:
+    """A timing step at a pair where the same workload's instructions stepped is
+    *sized* (3 rounds), not tested (8): the exact step says it exists. A verdict an
+    earlier run stored for it stands."""
+    counted = {(loc.step.series.workload, loc.pair) for loc in located
+               if loc.step.series.signal == "instructions"}  # fmt: skip
+    return [
+        replace(loc, sizes=True)
+        if loc.step.series.signal == "time"
+        and not loc.sizes
+        and (loc.step.series.workload, loc.pair) in counted
+        and PairKey.of(loc.step.series, loc.pair) not in timings.previous
+        else loc
+        for loc in located
+    ]
 
 
 def confirm(
