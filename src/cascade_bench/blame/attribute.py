@@ -150,14 +150,18 @@ def untimed_noise(run: Run, cache: Profiles, located: list[Located]) -> dict[Pai
         key, pair = loc.step.series, loc.pair
         if key.signal != "time" or loc.derived or loc.sizes or key.workload is None:
             continue
-        why = _touches_no_code_that_ran(run, cache, key, pair)
+        exact = _exact_series(run, key)
+        if _exact_moved(run, exact, pair):
+            continue  # the work moved: only a side-by-side run can say what it cost
+        why = _touches_no_code_that_ran(run, cache, key, pair)  # asked second: reads git
         if why is None:
             continue
-        if _exact_moved(run, key, pair) is None:
-            _count_instructions(run, cache, key, pair)
-        if _exact_moved(run, key, pair) is False:
-            same = _exact_names(run, key)
-            out[PairKey.of(key, pair)] = f"{wording.UNTIMED} {same} unchanged, and the commit {why}"
+        if _exact_moved(run, exact, pair) is None:
+            _count_instructions(run, cache, key, exact, pair)
+        if _exact_moved(run, exact, pair) is False:
+            out[PairKey.of(key, pair)] = (
+                f"{wording.UNTIMED} {_exact_names(exact)} unchanged, and the commit {why}"
+            )
     return out
 
 
@@ -179,10 +183,12 @@ def _touches_no_code_that_ran(run: Run, cache: Profiles, key: SeriesKey, pair: P
     )
 
 
-def _count_instructions(run: Run, cache: Profiles, key: SeriesKey, pair: Pair) -> None:
+def _count_instructions(
+    run: Run, cache: Profiles, key: SeriesKey, exact: list[SeriesKey], pair: Pair
+) -> None:
     """The instruction count of ``key``'s workload where the pair lacks it."""
     counted = f"{signals.INSTRUCTIONS.module}.{key.benchmark_class}"
-    exact = [k for k in _exact_series(run, key) if k.signal == "instructions"]
+    exact = [k for k in exact if k.signal == "instructions"]
     for commit in pair:
         asked = (commit, counted)
         if asked in cache.tried or not exact or not run.may_build():
@@ -195,16 +201,17 @@ def _count_instructions(run: Run, cache: Profiles, key: SeriesKey, pair: Pair) -
 
 
 def _exact_series(run: Run, key: SeriesKey) -> list[SeriesKey]:
+    """The exact series (instructions, call counts) of ``key``'s workload."""
     return sorted({SeriesKey(b, p) for (b, p, _c) in run.values
                    if SeriesKey(b, p).workload == key.workload and SeriesKey(b, p).exact},
                   key=lambda k: (k.benchmark, k.params))  # fmt: skip
 
 
-def _exact_moved(run: Run, key: SeriesKey, pair: Pair) -> bool | None:
-    """Whether an exact series of ``key``'s workload stepped at ``pair`` (None: none
-    was measured at both commits)."""
+def _exact_moved(run: Run, series: list[SeriesKey], pair: Pair) -> bool | None:
+    """Whether one of the exact ``series`` stepped at ``pair`` (None: none was
+    measured at both commits)."""
     measured = False
-    for exact in _exact_series(run, key):
+    for exact in series:
         before, after = (run.value(exact, c) for c in pair)
         if not (isinstance(before, float) and isinstance(after, float)):
             continue
@@ -214,8 +221,8 @@ def _exact_moved(run: Run, key: SeriesKey, pair: Pair) -> bool | None:
     return None if not measured else False
 
 
-def _exact_names(run: Run, key: SeriesKey) -> str:
-    seen = {k.signal for k in _exact_series(run, key)}
+def _exact_names(series: list[SeriesKey]) -> str:
+    seen = {k.signal for k in series}
     words = {"instructions": "instructions", "calls": "call counts"}
     return " and ".join(words[s] for s in signals.DISPLAY_ORDER if s in seen)
 

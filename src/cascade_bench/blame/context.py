@@ -67,8 +67,8 @@ class Run:
     def start(
         cls, suite: Suite, opts: Options, runner: Runner | None = None, phases: Phases | None = None
     ) -> Run:
-        run = cls(suite, opts, runner or AsvRunner(opts.machine), History(suite))
-        run.phases = phases or run.phases
+        run = cls(suite, opts, runner or AsvRunner(opts.machine), History(suite),
+                  phases=phases or Phases())  # fmt: skip
         _ = run.in_range  # a bad or reversed --range fails before any work
         run.reload()
         return run
