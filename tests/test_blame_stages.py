@@ -423,6 +423,34 @@ def test_recheck_retracts_an_exact_step_measured_again(suite: Suite, commits: li
     assert recheck(wall) is None  # only a side-by-side run shows a timing step wrong
 
 
+def test_a_results_file_set_aside_rewrites_no_stored_finding(
+    suite: Suite, commits: list[str], tmp_path: Path
+) -> None:
+    # A full run stores its findings; then the culprit's parent's results file is
+    # truncated: blame --no-build sets it aside and sees the step against another
+    # parent, unconfirmed. The store keeps what it had, retracting nothing.
+    from cascade_bench.blame_store import Store
+
+    fake = _asv(suite, commits, regression_truth(wall_200=1.3), list(range(N)))
+    path = tmp_path / "blame.json"
+    stored = Store.open(path)
+    blame, evidence = blame_history(suite, Options(MACHINE), Timings(), fake)
+    before = stored.update(blame, evidence)
+    assert any(f.culprit.hash == commits[CULPRIT] for f in before.findings)
+    (parent_file,) = (suite.results_dir / MACHINE).glob(f"{commits[CULPRIT - 1][:8]}-*.json")
+    parent_file.write_text(parent_file.read_text()[:100])
+
+    fake.calls.clear()
+    again = Store.open(path)
+    known = Timings(previous=again.verdicts(), sizes=again.sizes())
+    less, evidence = blame_history(suite, Options(MACHINE, build=False), known, fake)
+    assert less.set_aside and fake.calls == []
+    assert {f.parent.hash for f in less.findings} == {commits[CULPRIT - 2]}  # what it saw
+    after = again.update(less, evidence)
+    assert after.findings == before.findings and after.dismissed == before.dismissed
+    assert after.retracted == [] and after.superseded == []
+
+
 def _store_profiles(suite: Suite, commits: list[str], workload: str = "simple_countdown") -> None:
     """A real cProfile profile of something at every commit, where blame reads them."""
     import cProfile

@@ -4,12 +4,13 @@ later run did not look, and a finding leaves only when re-measurement shows it w
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from cascade_bench import blame_store, culprits, model, terminal_view, wording
 from cascade_bench.model import Bisect, Blame, Commit, Confirmation, Finding
 
-A, B, C, D = ("a" * 40, "b" * 40, "c" * 40, "d" * 40)
+A, B, C, D, F = ("a" * 40, "b" * 40, "c" * 40, "d" * 40, "f" * 40)
 
 
 def _commit(sha: str) -> Commit:
@@ -45,8 +46,26 @@ def _blame(at: str, found: list[Finding], dismissed: list[Finding] | None = None
     return Blame(machine="box", generated_at=at, findings=found, dismissed=dismissed or [])
 
 
-def _never(_f: Finding) -> None:
-    return None
+class Saw:
+    """A run's evidence as the store asks it (``blame_store.Recheck``): nothing
+    outdated unless ``outdated`` says so; every stored finding re-derivable unless
+    its culprit is in ``unmeasured``; ``ranges`` maps a range finding's culprit to
+    the commits it holds."""
+
+    def __init__(self, outdated=lambda f: None, unmeasured=(), ranges=None) -> None:
+        self.outdated, self.unmeasured, self.ranges = outdated, set(unmeasured), ranges or {}
+
+    def __call__(self, f: Finding) -> model.Outdated | None:
+        return self.outdated(f)
+
+    def covers(self, f: Finding) -> bool:
+        return not ({f.culprit.hash, f.parent.hash} & self.unmeasured)
+
+    def inside(self, f: Finding, commit: str) -> bool:
+        return commit in self.ranges.get(f.culprit.hash, [f.culprit.hash])
+
+
+_never = Saw()
 
 
 def test_a_run_that_finds_nothing_keeps_what_earlier_runs_found(tmp_path: Path) -> None:
@@ -70,7 +89,7 @@ def test_only_re_measurement_retracts_and_the_store_says_why(tmp_path: Path) -> 
     blame_store.Store.open(store).update(_blame("t1", first), _never)
     dismissed = _finding(C, D, "time", 1.3, False)
     merged = blame_store.Store.open(store).update(_blame("t2", [], [dismissed]),
-        lambda f: model.Outdated("retracted", "re-measured: no step"),
+        Saw(lambda f: model.Outdated("retracted", "re-measured: no step")),
     )
     assert merged.findings == []
     why = {f.culprit.hash: f.retracted for f in merged.retracted}
@@ -83,6 +102,30 @@ def test_only_re_measurement_retracts_and_the_store_says_why(tmp_path: Path) -> 
     assert [f.culprit.hash for f in merged.retracted] == [D]
 
 
+def test_a_run_that_measured_less_rewrites_nothing(tmp_path: Path) -> None:
+    # Stored: a regression A -> B, and a timing step C -> D dismissed side by side.
+    store = tmp_path / "box.json"
+    noise = _finding(C, D, "time", 1.3, False)
+    noise = replace(noise, confirmation=replace(noise.confirmation, separated=False))
+    first = blame_store.Store.open(store).update(_blame("t1", [_finding(A, B)], [noise]), _never)
+    # A's results set aside: the run sees the step against C and as a speed-up; it
+    # timed nothing, so D's step is an open regression; a range E..F holds B.
+    again = _blame("t2", [_finding(C, B, ratio=0.8), _finding(C, D, "time", 1.3, None),
+                          _finding(A, F, bisect=Bisect(gap=2, open="(--no-build)", unmeasured=1))])
+    merged = blame_store.Store.open(store).update(again, Saw(unmeasured={A}, ranges={F: [B, F]}))
+    assert merged.findings == first.findings and merged.dismissed == first.dismissed
+    assert merged.retracted == [] and merged.superseded == []
+    # Measured again in full, a finding at least as well measured replaces it.
+    better = _blame("t3", [_finding(A, B, ratio=1.7)], [noise])
+    merged = blame_store.Store.open(store).update(better, _never)
+    assert [(f.culprit.hash, f.ratio) for f in merged.findings] == [(B, 1.7)]
+    # An unconfirmed timing step does not undo a side-by-side dismissal.
+    merged = blame_store.Store.open(store).update(
+        _blame("t4", [_finding(C, D, "time", 1.3, None)]), _never)
+    assert [f.culprit.hash for f in merged.dismissed] == [D]
+    assert [f.culprit.hash for f in merged.findings] == [B]
+
+
 def test_an_unreadable_store_is_set_aside_not_overwritten(tmp_path: Path) -> None:
     store = tmp_path / "box.json"
     store.write_text('{"version": 1, "findings": [')
@@ -91,6 +134,12 @@ def test_an_unreadable_store_is_set_aside_not_overwritten(tmp_path: Path) -> Non
     assert aside.read_text() == '{"version": 1, "findings": ['
     assert merged.set_aside == [str(aside)]
     assert blame_store.load_blame(store).findings == merged.findings
+    # Corrupt again: the first copy is kept, the second gets its own name.
+    store.write_text("{")
+    again = blame_store.Store.open(store).update(_blame("t2", []), _never)
+    second = store.with_name("box.json.1.corrupt")
+    assert aside.read_text() == '{"version": 1, "findings": [' and second.read_text() == "{"
+    assert again.set_aside == [str(second)]
 
 
 def test_a_narrowed_range_is_superseded_kept_and_not_listed(tmp_path: Path) -> None:
@@ -104,7 +153,7 @@ def test_a_narrowed_range_is_superseded_kept_and_not_listed(tmp_path: Path) -> N
     def narrowed(f: Finding) -> model.Outdated | None:
         return model.Outdated("superseded", "narrowed") if f.culprit.hash == D else None
 
-    merged = blame_store.Store.open(store).update(_blame("t2", [pinned]), narrowed)
+    merged = blame_store.Store.open(store).update(_blame("t2", [pinned]), Saw(narrowed))
     assert [c.commit.hash for c in merged.culprits] == [C] and merged.ranges == []
     assert [f.culprit.hash for f in merged.superseded] == [D]
     assert merged.retracted == []

@@ -160,12 +160,52 @@ def _one_line_error(capsys: pytest.CaptureFixture, args: list[str], needle: str)
         (["plan", "--shards", "0"], "--shards 0: must be positive"),
         (["plan", "--shards", "2", "--max-commits", "0"], "--max-commits 0: must be positive"),
         (["shard", "--commits", " ", "--out", "s"], "no commits given"),
+        # Output files: checked before any work, no directory made for them.
+        (["nightly", "--summary", "/nonexistent/dir/s.md"],
+         "--summary /nonexistent/dir/s.md: directory /nonexistent/dir does not exist"),
+        (["blame", "--json", "/nonexistent/dir/b.json"], "--json /nonexistent/dir/b.json"),
+        (["blame", "--markdown", "."], "--markdown .: is a directory"),
+        (["compare", "HEAD~1", "HEAD", "--markdown", "/proc/x/c.md"], "--markdown /proc/x/c.md"),
+        (["profile", "vm_countdown", "-o", "/nonexistent/p.prof"], "-o /nonexistent/p.prof"),
     ],
 )
 def test_bad_options_are_one_line_errors(
     conf_dir: Path, capsys: pytest.CaptureFixture, args: list[str], needle: str
 ) -> None:
     _one_line_error(capsys, args, needle)
+    assert not Path("/nonexistent").exists()
+
+
+def test_unknown_machine_is_refused_before_the_lock(
+    stored: Path, capsys: pytest.CaptureFixture
+) -> None:
+    for args in (["nightly", "--no-pull", "--machine", "nosuch"],
+                 ["compare", "HEAD~1", "HEAD", "--machine", "nosuch"]):  # fmt: skip
+        _one_line_error(capsys, args, "machine 'nosuch' unknown to asv")
+    assert not list(stored.glob(".cascade-bench-nightly-*.todo"))
+    assert not (stored / ".asv" / "env.lock").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["shard", "--commits", "HEAD", "--out", "results"], "inside the history's results"),
+        (["shard", "--commits", "HEAD", "--out", "html/x"], "inside the history's html"),
+        (["shard", "--commits", "HEAD", "--out", "blame"], "inside the history's blame"),
+        (["shard", "--commits", "HEAD", "--out", "."], "holds the history's results"),
+        (["compare", "HEAD~1", "HEAD", "--results", "."], "holds the history's results"),
+        (["compare", "HEAD~1", "HEAD", "--results", "results/x"], "inside the history's results"),
+    ],
+)
+def test_scratch_directories_inside_the_history_are_refused(
+    stored: Path, capsys: pytest.CaptureFixture, args: list[str], needle: str
+) -> None:
+    from asv.machine import MachineCollection
+
+    MachineCollection.save(MACHINE, {"machine": MACHINE, "arch": "x86_64"})
+    before = sorted(p.relative_to(stored) for p in stored.rglob("*"))
+    _one_line_error(capsys, args, needle)
+    assert sorted(p.relative_to(stored) for p in stored.rglob("*")) == before
 
 
 @pytest.mark.parametrize(
@@ -204,6 +244,12 @@ def test_missing_and_bad_config(
     (tmp_path / "asv.conf.json").write_text('{"version": 1, "repo": ')
     _one_line_error(capsys, ["blame"], "bad asv config asv.conf.json")
     _one_line_error(capsys, ["blame", "--config", "elsewhere.json"], "asv config elsewhere.json")
+    # A field of the wrong type: the file and the field, not an AttributeError later.
+    for field, value in (("branches", "main"), ("regressions_thresholds", 5),
+                         ("results_dir", 7), ("default_benchmark_timeout", "60")):  # fmt: skip
+        (tmp_path / "asv.conf.json").write_text(json.dumps(
+            {"version": 1, "repo": ".", "project": "cascade", field: value}))
+        _one_line_error(capsys, ["blame"], f"bad asv config asv.conf.json: {field!r} is")
 
 
 @pytest.mark.parametrize(
@@ -279,6 +325,9 @@ def test_commands_refuse_while_the_lock_is_held(
 ) -> None:
     """The environments' lock held (here by this process, as a night would): every
     command that installs or writes results is refused at once, naming the holder."""
+    from asv.machine import MachineCollection
+
+    MachineCollection.save(MACHINE, {"machine": MACHINE, "arch": "x86_64"})  # asv knows it
     commit = standin.commits["single"]
     with lock.hold(stored / ".asv" / "env.lock", "nightly"):
         for args in (

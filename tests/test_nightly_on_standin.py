@@ -281,3 +281,23 @@ def test_ctrl_c_during_a_side_by_side_run_leaves_the_history_untouched(
             fcntl.flock(fh, fcntl.LOCK_UN)
     finally:
         store.write_bytes(saved)
+
+
+def test_an_empty_machine_file_is_set_aside_and_the_night_goes_on(
+    nights: Nights, night_project, tmp_path: Path
+) -> None:
+    """After the nights: an empty machine.json (asv publish failed on it, and the old
+    site was gone) is set aside, written again from asv's machine file, and the
+    night publishes; the site is complete."""
+    project, _ = night_project
+    machine = project.results_dir / project.machine / "machine.json"
+    pages = len(list((project.conf_dir / "html").rglob("*")))
+    machine.write_text("")
+    summary = tmp_path / "n5.md"
+    proc = _night(project, summary)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert machine.with_name("machine.json.corrupt").read_text() == ""
+    assert json.loads(machine.read_text())["machine"] == project.machine
+    assert "Set aside a corrupt file" in summary.read_text()
+    assert nights.slow[:8] in _report(project).read_text()
+    assert len(list((project.conf_dir / "html").rglob("*"))) >= pages

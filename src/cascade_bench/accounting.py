@@ -9,7 +9,7 @@ bisection per culprit would cost.
 from __future__ import annotations
 
 from .bisection import Question, Values
-from .model import Finding, GapSummary, SeriesSummary, Unresolved
+from .model import Failure, Finding, GapSummary, SeriesSummary, Unresolved
 from .results import FAILED, SKIPPED
 from .steps import SeriesKey
 
@@ -22,9 +22,11 @@ def series_summary(
     found: tuple[list[Finding], list[Finding]],
     why_open: dict[Question, str],
     unconfirmed: str,
+    why_failed: dict[str, str] | None = None,
 ) -> SeriesSummary:
     """Steps found (``found``: findings and dismissed) and explained in one series,
-    and every pair left unresolved (``why_open``: why each open question is open)."""
+    and every pair left unresolved (``why_open``: why each open question is open);
+    ``why_failed``: commit -> why its value is missing, for the failing commits."""
     findings, dismissed = found
     here = (key.benchmark, key.params)
     # A timing step is explained by a verdict, or by the instruction step it sizes.
@@ -56,7 +58,17 @@ def series_summary(
         steps=len(steps),
         explained=done,
         unresolved=unresolved,
+        failures=_failures(values, why_failed or {}),
     )
+
+
+def _failures(values: Values, why_failed: dict[str, str]) -> list[Failure]:
+    """The failing commits of a series grouped by why, in history order."""
+    by_why: dict[str, list[str]] = {}
+    for commit, v in values:
+        if v == FAILED:
+            by_why.setdefault(why_failed.get(commit, "failed"), []).append(commit)
+    return [Failure(why, commits) for why, commits in by_why.items()]
 
 
 def _why_unresolved(q: Question, noise: set[str], explained: set[str], unconfirmed: str):

@@ -7,15 +7,18 @@ puts the name into the environment that asv hands to benchmark processes.
 
 It also writes ~/.asv-machine.json atomically (shards run asv side by side).
 Importing the report's publisher registers the suite's pages with ``asv publish``.
-It also fixes the hash seed of benchmark processes (see below).
+It also fixes the hash seed of benchmark processes, and runs a benchmark that
+timed out once no more at that commit (see below).
 """
 
 from __future__ import annotations
 
 import os
+import weakref
 from typing import Any
 
 from asv import machine as _asv_machine
+from asv import runner as _asv_runner
 from asv import util as _asv_util
 
 from . import suite
@@ -53,3 +56,28 @@ _asv_machine.MachineCollection.save = classmethod(_save_atomically)
 # dict iteration orders, and with them Cascade's call counts, repeat run to run
 # (with random seeds they move by about one call per loop iteration).
 os.environ.update(suite.profiling().with_hash_seed(os.environ))
+
+
+# A benchmark that hangs costs its whole timeout in every round (2 rounds x 240 s
+# a commit). asv runs all rounds of one commit with one spawner: once a parameter
+# combination timed out there, its later rounds fail at once, saying so.
+_original_single = _asv_runner._run_benchmark_single_param
+_timed_out: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _once_past_timeout(benchmark: dict, spawner: Any, param_idx: int, **kwargs: Any) -> Any:
+    key = (benchmark["name"], param_idx)
+    seen = _timed_out.setdefault(spawner, set())
+    if key in seen:
+        return _asv_runner.BenchmarkResult(
+            result=[None], samples=[None], number=[None], errcode=_asv_util.TIMEOUT_RETCODE,
+            stderr=f"asv: timed out in an earlier round (timeout {benchmark['timeout']}s): "
+            "not run again at this commit", profile=None,
+        )  # fmt: skip
+    res = _original_single(benchmark, spawner, param_idx, **kwargs)
+    if res.errcode == _asv_util.TIMEOUT_RETCODE:
+        seen.add(key)
+    return res
+
+
+_asv_runner._run_benchmark_single_param = _once_past_timeout

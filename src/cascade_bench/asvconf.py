@@ -57,6 +57,21 @@ class Suite:
         these results (the environments and the results belong together)."""
         return self.env_dir.with_name(self.env_dir.name + ".lock")
 
+    def refuse_inside(self, directory: Path, flag: str) -> None:
+        """A scratch directory (a shard's, a comparison's) must not lie in what the
+        history keeps (results, html, profiles, blame store, environments): CI
+        commits those, and a run there would mix into them."""
+        where = Path(directory).resolve()
+        kept = {"results": self.results_dir, "html": self.html_dir,
+                "profiles": self.profile_root, "blame": self.blame_dir,
+                "environments": self.env_dir}  # fmt: skip
+        for what, d in kept.items():
+            d = Path(d).resolve()
+            if where == d or d in where.parents:
+                raise SuiteError(f"{flag} {directory}: inside the history's {what} directory {d}")
+            if where in d.parents and what != "environments":
+                raise SuiteError(f"{flag} {directory}: holds the history's {what} directory {d}")
+
     def derived(self, directory: Path, *, share_envs: bool) -> Suite:
         """The same suite with its own results, profiles and html under ``directory``
         (side-by-side runs, pull-request comparisons, back-fill shards), so what it
@@ -166,6 +181,18 @@ def _asv_machine(_held: list[str]) -> str:
         return name
 
 
+def require_machine(machine: str) -> None:
+    """asv runs only under a machine described in ~/.asv-machine.json: checked before
+    any lock is taken or asv started."""
+    try:
+        MachineCollection.load(machine)
+    except (UserError, OSError, ValueError) as exc:
+        raise SuiteError(
+            f"machine {machine!r} unknown to asv ({str(exc).splitlines()[0]}): run "
+            f"'asv machine --yes --machine {machine}' first"
+        ) from None
+
+
 def load_suite(config: str | Path = "asv.conf.json") -> Suite:
     path = Path(config).resolve()
     if not path.is_file():
@@ -174,4 +201,40 @@ def load_suite(config: str | Path = "asv.conf.json") -> Suite:
         conf = Config.load(str(path))
     except (UserError, json.JSONDecodeError, ValueError) as exc:
         raise SuiteError(f"bad asv config {config}: {exc}") from None
+    _check_types(conf, config)
     return Suite(path, conf)
+
+
+_STR = ("repo", "project", "results_dir", "html_dir", "env_dir", "benchmark_dir", "dvcs")
+_STR_LIST = ("branches", "pythons", "plugins", "install_command", "uninstall_command",
+             "build_command")  # fmt: skip
+_NUMBER = ("default_benchmark_timeout", "install_timeout")
+
+
+def _check_types(conf: Config, config: str | Path) -> None:
+    """The fields the suite reads, of the type asv documents: a wrong one is named
+    here in one line, not met later as an AttributeError."""
+
+    def bad(field: str, expected: str) -> SuiteError:
+        value = getattr(conf, field)
+        return SuiteError(f"bad asv config {config}: {field!r} is {value!r}, expected {expected}")
+
+    for name in _STR:
+        if getattr(conf, name, None) is not None and not isinstance(getattr(conf, name), str):
+            raise bad(name, "a string")
+    for name in _STR_LIST:
+        value = getattr(conf, name, None)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, (str, type(None))) for v in value)
+        ):
+            raise bad(name, "a list of strings")
+    for name in _NUMBER:
+        value = getattr(conf, name, None)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise bad(name, "a number of seconds")
+    thresholds = getattr(conf, "regressions_thresholds", None) or {}
+    if not isinstance(thresholds, dict) or not all(
+        isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
+        for k, v in thresholds.items()
+    ):
+        raise bad("regressions_thresholds", "an object of regex -> fraction")

@@ -57,6 +57,7 @@ from typing import Any
 from . import atomic
 from .culprits import culprit_lists
 from .model import KINDS, VERSION, Blame, Confirmation, Finding, Outdated, PairKey
+from .results import move_aside
 from .signals import NAMES as SIGNALS
 from .suite import SuiteError
 from .typed_json import Bad, get, load, obj
@@ -169,7 +170,20 @@ def dump_blame(blame: Blame, path: Path) -> None:
     write_json(path, to_json(blame))
 
 
-Recheck = typing.Callable[[Finding], "Outdated | None"]
+class Recheck(typing.Protocol):
+    """What a run can say about a stored finding it did not produce again."""
+
+    def __call__(self, stored: Finding) -> Outdated | None:
+        """Why ``stored`` no longer stands, from this run's data; None: nothing shows it."""
+
+    def covers(self, stored: Finding) -> bool:
+        """Whether this run measured ``stored``'s series at both of its commits: only
+        then can it re-derive the finding (a quarantined results file, ``--bench``
+        or a narrower history leave a commit unmeasured)."""
+
+    def inside(self, found: Finding, commit: str) -> bool:
+        """Whether ``commit`` lies in ``found``'s range (after its parent, up to its
+        culprit)."""
 
 
 def _dismissed_now(why: Finding) -> Outdated:
@@ -182,16 +196,58 @@ def _dismissed_now(why: Finding) -> Outdated:
     )
 
 
+def _evidence(f: Finding) -> tuple[bool, bool]:
+    """How well ``f`` is measured: pinned to one commit, and (for wall time) judged
+    or sized side by side, or dismissed for a reason."""
+    c = f.confirmation
+    judged = (
+        f.signal != "time"
+        or f.dismissal is not None
+        or (c is not None and (c.separated is not None or bool(c.culprit_rounds)))
+    )
+    return f.pinned, judged
+
+
+def _stands(old: Finding, new: Finding, recheck: Recheck) -> bool:
+    """A stored finding stands against this run's of the same key unless this run
+    measured both its commits and found something at least as well measured."""
+    return not recheck.covers(old) or _evidence(new) < _evidence(old)
+
+
+def _on_evidence(stored: Blame, new: Blame, recheck: Recheck) -> Blame:
+    """``new`` without what a run that measured less says against the store: a
+    finding or dismissal of a stored key that ``_stands``, and a range holding the
+    culprit of a stored pinned finding of its series that this run could not
+    re-derive (the commit's results were set aside, say)."""
+    old = {f.key: f for f in stored.findings + stored.dismissed}
+    unseen = [f for f in old.values() if f.pinned and not recheck.covers(f)]
+
+    def keep(f: Finding) -> bool:
+        if f.key in old and old[f.key] != f and _stands(old[f.key], f, recheck):
+            return False
+        return f.pinned or not any(
+            o.series == f.series and recheck.inside(f, o.culprit.hash) for o in unseen
+        )
+
+    return replace(
+        new,
+        findings=[f for f in new.findings if keep(f)],
+        dismissed=[f for f in new.dismissed if keep(f)],
+    )
+
+
 def merge(stored: Blame | None, new: Blame, recheck: Recheck) -> Blame:
     """The store after a run: this run's findings and dismissals, plus every stored
     one it did not produce, keyed by (culprit, series): a run that looked at fewer
-    commits or series (a quiet night, ``--range``, ``--bench``) never drops what an
-    earlier run found. A stored finding leaves the list only when this run shows it
-    wrong or out of date: dismissed now (side by side, or its commit changed nothing
-    that ran), or ``recheck`` (the run's own data) giving a reason. It then moves to
+    commits or series (a quiet night, ``--range``, ``--bench``, a results file set
+    aside) never drops or rewrites what an earlier run found (``_on_evidence``). A
+    stored finding leaves the list only when this run shows it wrong or out of
+    date: dismissed now (side by side, or its commit changed nothing that ran), or
+    ``recheck`` (the run's own data) giving a reason. It then moves to
     ``retracted`` or ``superseded`` with that reason, never out of the store."""
     if stored is None:
         return replace(new, **culprit_lists(new.findings))
+    new = _on_evidence(stored, new, recheck)
     now_found = {f.key: f for f in new.findings}
     now_dismissed = {f.key: f for f in new.dismissed}
     findings, retracted = list(new.findings), {f.key: f for f in stored.retracted}
@@ -241,9 +297,7 @@ class Store:
             try:
                 store.stored = load_blame(store.path)
             except SuiteError:
-                aside = store.path.with_name(store.path.name + ".corrupt")
-                store.path.replace(aside)
-                store.set_aside.append(str(aside))
+                store.set_aside.append(str(move_aside(store.path)))
         return store
 
     def verdicts(self) -> dict[PairKey, Confirmation]:

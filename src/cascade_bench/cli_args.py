@@ -6,6 +6,7 @@ import argparse
 import math
 import re
 
+from . import outputs
 from .signals import DEFAULT_SERIES
 from .suite import SuiteError
 from .verdict import CONFIRM_ROUNDS, side_by_side_args
@@ -66,3 +67,6 @@ def check(args: argparse.Namespace) -> None:
         raise SuiteError(f"--threshold {threshold}: expected a fraction such as 0.05")
     if getattr(args, "rounds", None) is not None:
         side_by_side_args(args.rounds)  # at least verdict.MIN_ROUNDS
+    for name, flag in outputs.FLAGS.items():
+        if getattr(args, name, None):
+            outputs.check(getattr(args, name), flag)

@@ -103,3 +103,9 @@ def code(text: object) -> str:
     """Foreign text in monospace: an HTML code element, whose content Markdown still
     parses, so the escaped text stays literal (a code span would not unescape it)."""
     return f"<code>{markdown_text(text)}</code>"
+
+
+def commits(hashes: list[str], shown: int = 4) -> str:
+    """Short hashes, the first ``shown`` of them, then how many more."""
+    text = ", ".join(h[:8] for h in hashes[:shown])
+    return text + (f" and {len(hashes) - shown} more" if len(hashes) > shown else "")

@@ -254,6 +254,15 @@ class Unresolved:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """Commits where a series has no number because its benchmark failed, and why
+    (``results.failure_reason``)."""
+
+    why: str
+    commits: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class SeriesSummary:
     """One series as blame left it: no step goes unexplained without saying why."""
 
@@ -267,6 +276,7 @@ class SeriesSummary:
     steps: int
     explained: int  # a finding, or a timing step dismissed as noise side by side
     unresolved: list[Unresolved] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)  # what ``failed`` counts, and why
 
 
 @dataclass(frozen=True)

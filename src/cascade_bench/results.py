@@ -15,7 +15,6 @@ import itertools
 import json
 import math
 import re
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,15 @@ class Point:
     benchmark: str
     params: tuple[str, ...]
     value: float | str  # a number, FAILED or SKIPPED
+    why: str | None = None  # of a FAILED value: what asv's record shows (``failure_reason``)
+
+
+def failure_reason(duration: float | None, timeout: float | None) -> str:
+    """Why a value is missing, from what asv keeps (it stores no error text): a
+    benchmark that ran for its whole timeout was stopped by it."""
+    if duration is not None and timeout and duration >= timeout:
+        return f"timed out (asv stopped it after {timeout:g} s)"
+    return "failed (asv keeps no error text: run asv run --show-stderr on the commit)"
 
 
 def combos(params: list[list[str]]) -> list[tuple[str, ...]]:
@@ -85,10 +93,21 @@ def benchmark_versions(results_dir: Path) -> dict[str, str] | None:
     return {k: v["version"] for k, v in meta.items() if "version" in v}
 
 
-def load_file(path: Path, versions: dict[str, str] | None = None) -> list[Point]:
+def benchmark_timeouts(results_dir: Path) -> dict[str, float]:
+    """Each benchmark's asv timeout, from ``benchmarks.json`` (none without it)."""
+    meta = benchmarks_meta(results_dir) or {}
+    return {k: float(v["timeout"]) for k, v in meta.items()
+            if isinstance(v.get("timeout"), (int, float))}  # fmt: skip
+
+
+def load_file(
+    path: Path, versions: dict[str, str] | None = None, timeouts: dict[str, float] | None = None
+) -> list[Point]:
     """Points of one results file; SuiteError (one line) if it is corrupt or partial.
     With ``versions``, values stored by another version of a benchmark are left out,
-    as asv does: an edited benchmark starts a new series."""
+    as asv does: an edited benchmark starts a new series. ``timeouts`` (benchmark
+    -> seconds, ``benchmark_timeouts``) tells a timed-out value from a failed one."""
+    timeouts = timeouts or {}
     res = _load(path)
     points = []
     for key in res.get_all_result_keys():
@@ -96,7 +115,9 @@ def load_file(path: Path, versions: dict[str, str] | None = None) -> list[Point]
             continue
         values = res.get_result_value(key, res.get_result_params(key))
         for combo, value in zip(combos(res.get_result_params(key)), values, strict=False):
-            points.append(Point(res.commit_hash, key, tuple(combo), _classify(value)))
+            v = _classify(value)
+            why = failure_reason(res.duration.get(key), timeouts.get(key)) if v == FAILED else None
+            points.append(Point(res.commit_hash, key, tuple(combo), v, why))
     return points
 
 
@@ -121,9 +142,10 @@ def load_machine(
         raise SuiteError(f"no asv results for machine {machine!r} in {results_dir}")
     points: list[Point] = []
     versions = benchmark_versions(results_dir)
+    timeouts = benchmark_timeouts(results_dir)
     for path in result_files(results_dir, machine):
         try:
-            points.extend(load_file(path, versions))
+            points.extend(load_file(path, versions, timeouts))
         except SuiteError:
             if set_aside is None:
                 raise
@@ -132,10 +154,14 @@ def load_machine(
 
 
 def move_aside(path: Path) -> Path:
-    """Rename a corrupt file so that nothing reads it again, keeping it for a look."""
+    """Rename a corrupt file so that nothing reads it again, keeping it for a look:
+    ``<name>.corrupt``, else the first free ``<name>.<k>.corrupt`` (an earlier copy
+    may be the only one left of what it held: never overwritten)."""
     target = path.with_name(path.name + SET_ASIDE)
-    if target.exists():
-        target = path.with_name(f"{path.name}.{int(time.time())}{SET_ASIDE}")
+    k = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.{k}{SET_ASIDE}")
+        k += 1
     path.replace(target)
     return target
 
@@ -155,6 +181,21 @@ def machine_file(results_dir: Path, machine: str) -> Path:
 def has_machine(results_dir: Path, machine: str) -> bool:
     """asv stored results for ``machine`` in ``results_dir`` (it wrote its machine.json)."""
     return machine_file(results_dir, machine).is_file()
+
+
+def set_aside_machine_files(results_dir: Path) -> list[Path]:
+    """Move every unreadable ``<machine>/machine.json`` aside (``move_aside``): asv
+    skips a machine whose file it cannot parse, and its next ``asv run`` writes a
+    new one. The paths set aside."""
+    aside = []
+    for path in sorted(Path(results_dir).glob(f"*/{MACHINE_FILE}")):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(doc, dict) or not isinstance(doc.get("machine"), str):
+                raise ValueError("not a machine description")
+        except (OSError, UnicodeDecodeError, ValueError):
+            aside.append(move_aside(path))
+    return aside
 
 
 def machines(results_dir: Path) -> list[str]:

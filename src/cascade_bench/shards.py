@@ -15,9 +15,6 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from asv.machine import MachineCollection
-from asv.util import UserError
-
 from . import atomic, results
 from .asvconf import Suite
 from .history import History
@@ -85,17 +82,6 @@ def plan(
 
 
 # --- a shard --------------------------------------------------------------
-
-
-def require_machine(machine: str) -> None:
-    """asv runs only under a machine described in ~/.asv-machine.json."""
-    try:
-        MachineCollection.load(machine)
-    except (UserError, OSError, ValueError) as exc:
-        raise SuiteError(
-            f"machine {machine!r} unknown to asv ({str(exc).splitlines()[0]}): run "
-            f"'asv machine --yes --machine {machine}' first"
-        ) from None
 
 
 def package_version() -> str:

@@ -97,6 +97,7 @@ def _series_lines(blame: Blame) -> list[str]:
             + f"{start}; {s.steps} step(s), {s.explained} explained"
         )
         out.extend(f"    unresolved {u.left[:8]}..{u.right[:8]}: {u.why}" for u in s.unresolved)
+        out.extend(f"    {f.why} at {fmt.commits(f.commits)}" for f in s.failures)
     return out
 
 

@@ -48,13 +48,9 @@ def blame_history(
         found = confirm.confirm(run, located, timings, settled)
         found = attribute.attribute(run, cache, found)
         findings, dismissed = assemble.split(located, found)
-        return assemble.blame(run, findings, dismissed, narrowed), _rechecker(run)
+        return assemble.blame(run, findings, dismissed, narrowed), recheck.Evidence(run)
     finally:
         run.close()
-
-
-def _rechecker(run: Run) -> Recheck:
-    return lambda stored: recheck.recheck(run, stored)
 
 
 def blame_pair(

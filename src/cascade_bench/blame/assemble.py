@@ -65,6 +65,10 @@ def _series(
             by_key.setdefault(q.series, []).append(q)
     spent = " (--budget spent)" if run.out_of_budget else ""
     series = run.series()
+    why_failed: dict[tuple, dict[str, str]] = {}
+    for p in run.points:
+        if p.why:
+            why_failed.setdefault((p.benchmark, p.params), {})[p.commit] = p.why
     return [
         accounting.series_summary(
             key,
@@ -74,6 +78,7 @@ def _series(
             (findings, dismissed),
             narrowed.why_open,
             f"not confirmed: no side-by-side run{spent}",
+            why_failed.get((key.benchmark, key.params), {}),
         )
         for key in sorted(series, key=lambda k: (k.benchmark, k.params))
         if run.blameable(key)

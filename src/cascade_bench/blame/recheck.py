@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..model import Finding, Outdated
 from ..steps import SeriesKey, beyond
 from ..suite import SuiteError
@@ -40,3 +42,30 @@ def recheck(run: Run, stored: Finding) -> Outdated | None:
         f"re-measured: {before:.6g} -> {after:.6g} {stored.unit}, no step "
         f"(stored {stored.before:.6g} -> {stored.after:.6g})",
     )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What this run measured, as the store's ``merge`` asks it (``blame_store.Recheck``)."""
+
+    run: Run
+
+    def __call__(self, stored: Finding) -> Outdated | None:
+        return recheck(self.run, stored)
+
+    def covers(self, stored: Finding) -> bool:
+        """Both commits measured in the finding's series; for a wall-time size, in an
+        instruction series of its workload (the step it sizes)."""
+        key = SeriesKey(*stored.series)
+        if not stored.sizing:
+            return all(self.run.value(key, c) is not None for c in stored.pair)
+        counted = {(b, p) for (b, p, c) in self.run.values if c == stored.culprit.hash
+                   and SeriesKey(b, p).signal == "instructions"
+                   and SeriesKey(b, p).workload == key.workload}  # fmt: skip
+        return any((b, p, stored.parent.hash) in self.run.values for b, p in counted)
+
+    def inside(self, found: Finding, commit: str) -> bool:
+        try:
+            return commit in self.run.history.between(*found.pair)
+        except SuiteError:
+            return False

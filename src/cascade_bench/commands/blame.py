@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import json
 
-from .. import cli_args, lock, markdown_view, terminal_view
+from .. import cli_args, lock, markdown_view, outputs, terminal_view
 from ..asvconf import load_suite
 from ..blame import Options, Timings, blame_history
-from ..blame_store import Store, blame_path, dump_blame
+from ..blame_store import Store, blame_path, to_json
 from ..phases import Phases
 
 
@@ -58,11 +58,12 @@ def run(args: argparse.Namespace) -> int:
         phases = Phases()
         blame, recheck = blame_history(suite, opts, known, phases=phases)
         merged = stored.update(blame, recheck)
-    if args.json:
-        dump_blame(blame, Path(args.json))
-    if args.markdown:
-        Path(args.markdown).write_text(markdown_view.markdown(blame, args.top), encoding="utf-8")
+    # The terminal first: a file that cannot be written (a full disk) loses nothing.
     print(terminal_view.terminal(blame, args.top))
     print(terminal_view.store_text(blame, merged, store))
     print(phases.line())
+    if args.json:
+        outputs.write(args.json, json.dumps(to_json(blame), indent=1) + "\n", "--json")
+    if args.markdown:
+        outputs.write(args.markdown, markdown_view.markdown(blame, args.top), "--markdown")
     return 1 if blame.counted else 0

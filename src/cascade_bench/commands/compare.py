@@ -16,8 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .. import asvrun, cli_args, lock, markdown_view, terminal_view, verdict
-from ..asvconf import Suite, load_suite
+from .. import asvrun, cli_args, lock, markdown_view, outputs, terminal_view, verdict
+from ..asvconf import Suite, load_suite, require_machine
 from ..blame import Options, blame_pair
 from ..steps import SeriesKey
 from ..suite import SuiteError
@@ -47,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
     base, head = bench.resolve_commit(args.base), bench.resolve_commit(args.head)
     machine = bench.machine(args.machine)
     _check_bench(bench, args.bench)
+    require_machine(machine)
+    if args.results:
+        bench.refuse_inside(Path(args.results), "--results")
     where = Path(args.results) if args.results else Path(tempfile.mkdtemp(prefix="cascade-bench-"))
     try:
         with lock.hold(bench.lock_path, "compare"):
@@ -58,8 +61,7 @@ def run(args: argparse.Namespace) -> int:
             shutil.rmtree(where, ignore_errors=True)
     print(terminal_view.terminal(blame, args.top))
     if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as fh:
-            fh.write(markdown_view.markdown(blame, args.top))
+        outputs.write(args.markdown, markdown_view.markdown(blame, args.top), "--markdown")
     return 1 if blame.counted else 0
 
 

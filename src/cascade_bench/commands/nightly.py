@@ -22,8 +22,12 @@ import sys
 import time
 from pathlib import Path
 
-from .. import asvrun, cli_args, fmt, lock, markdown_view, results
-from ..asvconf import Suite, load_suite
+from asv import util as asv_util
+from asv.machine import Machine, MachineCollection
+from asv.util import UserError
+
+from .. import asvrun, cli_args, fmt, lock, markdown_view, outputs, results, site
+from ..asvconf import Suite, load_suite, require_machine
 from ..blame import Options, Timings, blame_history
 from ..blame_store import Store, blame_path
 from ..history import History
@@ -85,6 +89,7 @@ def _pull(suite: Suite) -> None:
 def run(args: argparse.Namespace) -> int:
     suite = load_suite(args.config)
     machine = suite.machine(args.machine)
+    require_machine(machine)
     with lock.hold(suite.lock_path, "nightly"):
         return _night(suite, machine, args)
 
@@ -95,7 +100,8 @@ def _night(suite: Suite, machine: str, args: argparse.Namespace) -> int:
     if not args.no_pull:
         _pull(suite)
     history = History(suite)
-    set_aside: list[Path] = []
+    set_aside = results.set_aside_machine_files(suite.results_dir)
+    _restore_machine_file(suite, machine)
     measured = results.measured_commits(suite.results_dir, machine, set_aside)
     todo = suite.conf_dir / f".cascade-bench-nightly-{machine}.todo"
     new = _benchmark_new(suite, machine, history, measured, todo, phases)
@@ -114,17 +120,49 @@ def _night(suite: Suite, machine: str, args: argparse.Namespace) -> int:
     tonight, merged = _blame_night(
         suite, machine, history, measured, new, store, args.backfill_budget, started, phases
     )
+    failed = None
     if not args.no_publish and results.has_machine(suite.results_dir, machine):
-        _publish(suite)
+        try:
+            site.publish(suite)
+        except SuiteError as exc:
+            failed = str(exc)  # the night's summary still goes out
     todo.unlink(missing_ok=True)
     aside = [*set_aside, *(Path(p) for p in (merged.set_aside if merged else []))]
-    text = summarize(machine, new, backfilled, tonight, merged, before, aside)
-    if args.summary:
-        with open(args.summary, "a", encoding="utf-8") as fh:
-            fh.write(text)
+    text = summarize(machine, new, backfilled, tonight, merged, before, aside,
+                     _failed_at(suite, machine, new))  # fmt: skip
+    if failed:
+        text += f"\nNot published: {fmt.markdown_text(failed)}\n"
     print(text)
     print(phases.line())
+    if args.summary:
+        outputs.write(args.summary, text, "--summary", append=True)
+    if failed:
+        raise SuiteError(failed)
     return 1 if tonight.counted else 0
+
+
+def _failed_at(suite: Suite, machine: str, commits: list[str]) -> list[results.Point]:
+    """The series with no number at ``commits`` because their benchmark failed."""
+    if not commits or not results.has_machine(suite.results_dir, machine):
+        return []
+    wanted = set(commits)
+    return [p for p in results.load_machine(suite.results_dir, machine, set_aside=[])
+            if p.commit in wanted and p.value == results.FAILED]  # fmt: skip
+
+
+def _restore_machine_file(suite: Suite, machine: str) -> None:
+    """Where a corrupt machine.json was set aside, asv's own description of the
+    machine (~/.asv-machine.json) writes it again: asv reads no results without it."""
+    if results.has_machine(suite.results_dir, machine) or not (
+        suite.results_dir / machine
+    ).is_dir():
+        return
+    try:
+        info = MachineCollection.load(machine)
+    except (UserError, OSError, ValueError):
+        return
+    asv_util.write_json(str(results.machine_file(suite.results_dir, machine)), info,
+                        Machine.api_version)  # fmt: skip
 
 
 def _benchmark_new(
@@ -179,15 +217,6 @@ def _blame(suite: Suite, opts: Options, store: Store, phases: Phases) -> tuple[B
     return blame, store.update(blame, recheck)
 
 
-def _publish(suite: Suite) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "asv", "--config", str(suite.config_path), "publish"],
-        cwd=suite.conf_dir, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if proc.returncode != 0:
-        raise SuiteError(f"asv publish failed: {(proc.stderr or proc.stdout).strip()[-200:]}")
-
-
 def summarize(
     machine: str,
     new: list[str],
@@ -196,8 +225,10 @@ def summarize(
     store: Blame | None,
     before: set[tuple],
     set_aside: list[Path],
+    failed: list[results.Point] | None = None,
 ) -> str:
-    """The night's Markdown summary: the verdict first, then what was done."""
+    """The night's Markdown summary: the verdict first, then what was done, and
+    every series that failed (or timed out) at a new commit, with why."""
     lines = [_verdict(new, tonight), ""]
     if new:
         lines.append(f"Benchmarked {len(new)} new commit(s) on {fmt.markdown_text(machine)}: "
@@ -213,9 +244,14 @@ def summarize(
                      "changed nothing that ran).")  # fmt: skip
     if store is not None:
         lines.append(_store_line(store, before, new))
+    failed = failed or []
+    if failed:
+        lines.append(f"{len(failed)} series failed at new commits:")
+        lines += [f"- `{p.benchmark}({', '.join(p.params)})` at `{p.commit[:8]}`: "
+                  f"{fmt.markdown_text(p.why or 'failed')}" for p in failed]  # fmt: skip
     for path in set_aside:
         name = fmt.markdown_text(str(path))
-        lines.append(f"Set aside a corrupt file (kept, measured again): {name}")
+        lines.append(f"Set aside a corrupt file (kept for a look): {name}")
     return "\n".join(lines) + "\n"
 
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .. import asvrun, cli_args, lock, shards
-from ..asvconf import load_suite
+from ..asvconf import load_suite, require_machine
 from ..suite import SuiteError
 
 
@@ -42,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
     suite = load_suite(args.config)
     commits = list(dict.fromkeys(suite.resolve_commit(r) for r in revs))
     machine = suite.machine(args.machine)  # default: the store's, as merge's
-    shards.require_machine(machine)
+    require_machine(machine)
     out = Path(args.out)
+    suite.refuse_inside(out, "--out")
     derived = suite.derived(out, share_envs=False)  # own envs: shards may run side by side
     extra = ("--skip-existing",) + (("--quick",) if args.quick else ())
     with lock.hold(derived.lock_path, "shard"):  # its own environments, its own lock
