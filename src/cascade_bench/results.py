@@ -132,18 +132,26 @@ def _load(path: Path) -> Results:
 
 
 def load_machine(
-    results_dir: Path, machine: str, *, set_aside: list[Path] | None = None
+    results_dir: Path,
+    machine: str,
+    *,
+    set_aside: list[Path] | None = None,
+    commits: list[str] | None = None,
 ) -> list[Point]:
     """All points of one machine. A corrupt or partial results file (asv writes
     without temp and rename: an interrupt can leave half a file) is moved aside
     and appended to ``set_aside`` when that list is given (the run goes on, the
-    commit counts as unmeasured and is measured again); otherwise it is an error."""
+    commit counts as unmeasured and is measured again); otherwise it is an error.
+    ``commits``: read only their files."""
     if not has_machine(results_dir, machine):
         raise SuiteError(f"no asv results for machine {machine!r} in {results_dir}")
     points: list[Point] = []
     versions = benchmark_versions(results_dir)
     timeouts = benchmark_timeouts(results_dir)
+    prefixes = tuple(c[:8] for c in commits) if commits is not None else None
     for path in result_files(results_dir, machine):
+        if prefixes is not None and not path.name.startswith(prefixes):
+            continue  # only these commits' files are read
         try:
             points.extend(load_file(path, versions, timeouts))
         except SuiteError:

@@ -59,10 +59,12 @@ class Evidence:
         key = SeriesKey(*stored.series)
         if not stored.sizing:
             return all(self.run.value(key, c) is not None for c in stored.pair)
-        counted = {(b, p) for (b, p, c) in self.run.values if c == stored.culprit.hash
-                   and SeriesKey(b, p).signal == "instructions"
-                   and SeriesKey(b, p).workload == key.workload}  # fmt: skip
-        return any((b, p, stored.parent.hash) in self.run.values for b, p in counted)
+        values, parent, culprit = self.run.values, stored.parent.hash, stored.culprit.hash
+        return any(
+            c == culprit and (b, p, parent) in values and SeriesKey(b, p).signal == "instructions"
+            and SeriesKey(b, p).workload == key.workload
+            for (b, p, c) in values
+        )
 
     def inside(self, found: Finding, commit: str) -> bool:
         try:

@@ -146,8 +146,8 @@ def _failed_at(suite: Suite, machine: str, commits: list[str]) -> list[results.P
     if not commits or not results.has_machine(suite.results_dir, machine):
         return []
     wanted = set(commits)
-    return [p for p in results.load_machine(suite.results_dir, machine, set_aside=[])
-            if p.commit in wanted and p.value == results.FAILED]  # fmt: skip
+    points = results.load_machine(suite.results_dir, machine, set_aside=[], commits=commits)
+    return [p for p in points if p.commit in wanted and p.value == results.FAILED]
 
 
 def _restore_machine_file(suite: Suite, machine: str) -> None:
