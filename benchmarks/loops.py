@@ -14,11 +14,14 @@ class _TimedLoop:
     params = SIZES
     param_names = ["n"]
     # Our own warm-up replaces asv's; a sample is one whole loop (0.5 ms to 3.6 s).
-    # At most 2 s of samples per round: the slowest loops (HeavyJumpLoop at 03ca59f,
-    # 3.6 s a sample) took 25 of a commit's 40 s of wall-time sampling at 4 s (32 of
-    # 47 at 10 s). Verdicts come from side-by-side runs, not from these samples.
+    # At most 2 s of samples per round, and one sample is enough where it takes
+    # longer (asv's default minimum is 2): the slowest loops (HeavyJumpLoop at
+    # 03ca59f, 3.6 s a sample) took 25 of a commit's 40 s of wall-time sampling at
+    # 4 s a round (32 of 47 at 10 s). Verdicts come from side-by-side runs, not from
+    # these samples.
     warmup_time = 0
     repeat = (1, 5, 2.0)
+    min_run_count = 1
     rounds = 2
     timeout = 240
 
@@ -35,6 +38,8 @@ class _TimedLoop:
 class _HeavyLoop(_TimedLoop):
     def peakmem_loop(self, n):
         self.loop.run()
+
+    peakmem_loop.rounds = 1  # one process's peak: a second round measures the same
 
 
 class SimpleCountdown(_TimedLoop):
