@@ -45,8 +45,6 @@ class SimpleCountdown(_ProfiledLoop):
     def setup_cache(self):
         return _profiling.profile_sizes(self.workload, SIZES)
 
-    setup_cache.timeout = 600
-
 
 class HeavyComplexCountdown(_ProfiledLoop):
     """Calls per iteration of implicit TCO rebuilding a 10-noop chain each time."""
@@ -55,8 +53,6 @@ class HeavyComplexCountdown(_ProfiledLoop):
 
     def setup_cache(self):
         return _profiling.profile_sizes(self.workload, SIZES)
-
-    setup_cache.timeout = 600
 
 
 class StableComplexLoop(_ProfiledLoop):
@@ -67,8 +63,6 @@ class StableComplexLoop(_ProfiledLoop):
     def setup_cache(self):
         return _profiling.profile_sizes(self.workload, SIZES)
 
-    setup_cache.timeout = 600
-
 
 class VMCountdown(_ProfiledLoop):
     """Calls per iteration of the ``TailCall`` VM path."""
@@ -77,8 +71,6 @@ class VMCountdown(_ProfiledLoop):
 
     def setup_cache(self):
         return _profiling.profile_sizes(self.workload, SIZES)
-
-    setup_cache.timeout = 600
 
 
 class ExplicitJumpLoop(_ProfiledLoop):
@@ -89,8 +81,6 @@ class ExplicitJumpLoop(_ProfiledLoop):
     def setup_cache(self):
         return _profiling.profile_sizes(self.workload, SIZES)
 
-    setup_cache.timeout = 600
-
 
 class HeavyJumpLoop(_ProfiledLoop):
     """Calls per iteration of the Jump loop over a stable 20-noop chain."""
@@ -99,5 +89,3 @@ class HeavyJumpLoop(_ProfiledLoop):
 
     def setup_cache(self):
         return _profiling.profile_sizes(self.workload, SIZES)
-
-    setup_cache.timeout = 600

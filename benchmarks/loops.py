@@ -22,8 +22,7 @@ class _TimedLoop:
     warmup_time = 0
     repeat = (1, 5, 2.0)
     min_run_count = 1
-    rounds = 2
-    timeout = 240
+    rounds = 2  # asv.conf.json's default_benchmark_timeout bounds each
 
     def setup(self, n):
         from . import _workloads

@@ -196,6 +196,21 @@ def test_regression_in_a_gap_is_bisected_to_its_commit_and_sized(
     assert vm and all(s.measured == 2 for s in vm)  # narrowing measured only the stepped class
 
 
+def test_a_loop_slower_than_the_limit_is_sized_at_a_smaller_size(
+    suite: Suite, commits: list[str]
+) -> None:
+    """n=1000 takes 1.5 s a run at both ends of the gap (over the sizing limit): the
+    wall time behind the instruction step is sized at n=200."""
+    truth = regression_truth(wall_200=1.2)
+    truth[TIME][("1000",)] = _levels(1.5)
+    fake = _asv(suite, commits, truth, [0, N - 1])
+    blame, _ = blame_history(suite, Options(MACHINE), Timings(), fake)
+    (sizing,) = _timed(fake)
+    assert sizing.regex == SeriesKey.exact_regex([SeriesKey(TIME, ("200",))])
+    size = _one(blame.findings, TIME, ("200",))
+    assert size.sizing and size.ratio == pytest.approx(1.2, abs=0.02)
+
+
 def test_time_is_charged_to_the_signals_that_ran(suite: Suite, commits: list[str]) -> None:
     # Probes of an instruction and call-count step measure those signals only; the
     # wall time is paid for in the sizing run alone.

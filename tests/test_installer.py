@@ -82,3 +82,15 @@ def test_uninstall_targets_only_distributions_shipping_cascade(
     # cascade-bench itself (package cascade_bench) is installed here and must be spared.
     assert importlib.metadata.distribution("cascade-bench")
     assert "cascade-bench" not in found
+
+
+def test_an_incomplete_snapshot_is_not_restored(tmp_path: Path) -> None:
+    """No manifest (an install killed while copying), or a manifest naming a file
+    that is gone: the commit is installed from its checkout, nothing is touched."""
+    (tmp_path / installer.SNAPSHOT / "cascade").mkdir(parents=True)
+    (tmp_path / installer.SNAPSHOT / "cascade" / "__init__.py").write_text("")
+    assert installer.restore(tmp_path) is False
+    (tmp_path / installer.MANIFEST).write_text('{"files": ["cascade/gone.py"]}')
+    assert installer.restore(tmp_path) is False
+    (tmp_path / installer.MANIFEST).write_text("{")
+    assert installer.restore(tmp_path) is False

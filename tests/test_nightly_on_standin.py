@@ -28,7 +28,7 @@ import pytest
 from asvtools import AsvProject, make_asv_project
 from cascade_bench import blame_store, fmt
 from cascade_bench.model import Blame
-from standin.repo import StandinRepo, append_neutral, append_slowdown
+from standin.repo import HANG_ENV, StandinRepo, append_hang, append_neutral, append_slowdown
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +151,9 @@ def test_night_1_stores_a_baseline(nights: Nights) -> None:
     night = nights.runs[0]
     assert night.proc.returncode == 0, night.output
     assert set(night.files) == {nights.head[:8]}
+    # Nothing was compared: the night says so, not "no regression".
+    assert "nothing to compare yet: one commit measured" in night.summary.splitlines()[0]
+    assert "no regression" not in night.summary
 
 
 def test_night_2_benchmarks_only_the_new_commits_and_names_the_culprit(nights: Nights) -> None:
@@ -301,3 +304,38 @@ def test_an_empty_machine_file_is_set_aside_and_the_night_goes_on(
     assert "Set aside a corrupt file" in summary.read_text()
     assert nights.slow[:8] in _report(project).read_text()
     assert len(list((project.conf_dir / "html").rglob("*"))) >= pages
+
+
+def test_a_hanging_workload_is_named_and_its_timeout_paid_once(
+    nights: Nights, night_project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Last (it adds a commit): a commit whose VM path never returns. Each of its
+    wall-time benchmarks is stopped by asv's timeout in its first round and not run
+    in the second, and the night's summary names every timed-out series with why."""
+    project, repo = night_project
+    conf_path = project.conf_dir / "asv.conf.json"
+    saved = conf_path.read_text()
+    conf = json.loads(saved)
+    conf["default_benchmark_timeout"] = TIMEOUT = 6
+    conf_path.write_text(json.dumps(conf, indent=2))
+    monkeypatch.setenv(HANG_ENV, "1")
+    try:
+        hang = append_hang(repo, "night6_hang", "Engine._run_vm", ("vm",))
+        summary = tmp_path / "n6.md"
+        proc = _night(project, summary)
+    finally:
+        conf_path.write_text(saved)
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    text = summary.read_text()
+    for n in (200, 1000):
+        assert (f"`loops.VMCountdown.time_loop({n})` at `{hang[:8]}`: timed out "
+                f"(asv stopped it after {TIMEOUT} s)") in text, text  # fmt: skip
+    assert f"`calls.VMCountdown.track_calls_per_iteration(200)` at `{hang[:8]}`" in text
+    # The other workloads ran as usual at the hanging commit.
+    assert f"`loops.SimpleCountdown.time_loop(200)` at `{hang[:8]}`" not in text
+    (path,) = project.results_dir.glob(f"{project.machine}/{hang[:8]}-*.json")
+    doc = json.loads(path.read_text())
+    col = doc["result_columns"].index("duration")
+    # Two sizes, each stopped once (2 rounds without the suite's plugin: 4 x 6 s).
+    seconds = doc["results"]["loops.VMCountdown.time_loop"][col]
+    assert 2 * TIMEOUT <= seconds < 3 * TIMEOUT, seconds

@@ -8,7 +8,10 @@ benchmarked commit leaves loadable profiles, and a failing one leaves none.
 
 from __future__ import annotations
 
+import json
 import pstats
+import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import UNMEASURED
@@ -72,6 +75,36 @@ def test_the_run_went_on_past_a_broken_install(standin: StandinRepo, stepped_run
     assert (
         "broken_install" in standin.expected and not standin.expected["broken_install"].install_ok
     )
+
+
+def test_every_installed_commit_is_kept_in_asvs_build_cache(
+    standin: StandinRepo, stepped_run: AsvProject
+) -> None:
+    """Each commit that installed left its files in asv's build cache of that commit;
+    the broken install left nothing. A later install of the commit is a copy: it
+    needs no checkout at all."""
+    conf = json.loads((stepped_run.conf_dir / "asv.conf.json").read_text())
+    (env,) = [p.parent for p in Path(stepped_run.conf_dir, conf["env_dir"]).glob("*/pyvenv.cfg")]
+    cache = env / "asv-build-cache"
+    measured = {label: sha for label, sha in standin.commits.items() if label not in UNMEASURED}
+    for label, sha in measured.items():
+        manifest = cache / sha / "installed.json"
+        assert manifest.is_file() == standin.expected[label].install_ok, label
+    label, sha = next((k, v) for k, v in measured.items() if standin.expected[k].install_ok)
+    files = json.loads((cache / sha / "installed.json").read_text())["files"]
+    assert any(f.endswith("cascade/__init__.py") for f in files)
+    python = env / "bin" / "python"
+    installer = Path(__file__).parents[1] / "envtools" / "install_cascade.py"
+    try:
+        proc = subprocess.run(
+            [str(python), str(installer), "install", "/nonexistent-checkout", str(cache / sha)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        for name in files:
+            assert (env / name).read_bytes() == (cache / sha / "installed" / name).read_bytes()
+    finally:
+        (env / "asv-install-status.json").unlink(missing_ok=True)  # asv reinstalls next time
 
 
 def test_injected_slowdown_is_slower_and_costs_more_calls(

@@ -48,6 +48,12 @@ class Suite:
         return self.results_dir.parent / "blame"
 
     @property
+    def default_timeout(self) -> float | None:
+        """asv's timeout of a benchmark that sets none (``default_benchmark_timeout``)."""
+        value = getattr(self.conf, "default_benchmark_timeout", None)
+        return float(value) if isinstance(value, (int, float)) else None
+
+    @property
     def env_dir(self) -> Path:
         return self.path(self.conf.env_dir)
 

@@ -93,11 +93,18 @@ def benchmark_versions(results_dir: Path) -> dict[str, str] | None:
     return {k: v["version"] for k, v in meta.items() if "version" in v}
 
 
-def benchmark_timeouts(results_dir: Path) -> dict[str, float]:
-    """Each benchmark's asv timeout, from ``benchmarks.json`` (none without it)."""
+def benchmark_timeouts(results_dir: Path, default: float | None = None) -> dict[str, float]:
+    """Each benchmark's asv timeout, from ``benchmarks.json`` (none without it):
+    its own, else ``default`` (the config's ``default_benchmark_timeout``, as asv
+    applies it)."""
     meta = benchmarks_meta(results_dir) or {}
-    return {k: float(v["timeout"]) for k, v in meta.items()
-            if isinstance(v.get("timeout"), (int, float))}  # fmt: skip
+    out = {}
+    for name, info in meta.items():
+        timeout = info.get("timeout") if isinstance(info, dict) else None
+        timeout = timeout if isinstance(timeout, (int, float)) else default
+        if timeout is not None:
+            out[name] = float(timeout)
+    return out
 
 
 def load_file(
@@ -137,17 +144,18 @@ def load_machine(
     *,
     set_aside: list[Path] | None = None,
     commits: list[str] | None = None,
+    default_timeout: float | None = None,
 ) -> list[Point]:
     """All points of one machine. A corrupt or partial results file (asv writes
     without temp and rename: an interrupt can leave half a file) is moved aside
     and appended to ``set_aside`` when that list is given (the run goes on, the
     commit counts as unmeasured and is measured again); otherwise it is an error.
-    ``commits``: read only their files."""
+    ``commits``: read only their files. ``default_timeout``: see ``benchmark_timeouts``."""
     if not has_machine(results_dir, machine):
         raise SuiteError(f"no asv results for machine {machine!r} in {results_dir}")
     points: list[Point] = []
     versions = benchmark_versions(results_dir)
-    timeouts = benchmark_timeouts(results_dir)
+    timeouts = benchmark_timeouts(results_dir, default_timeout)
     prefixes = tuple(c[:8] for c in commits) if commits is not None else None
     for path in result_files(results_dir, machine):
         if prefixes is not None and not path.name.startswith(prefixes):

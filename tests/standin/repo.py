@@ -19,6 +19,7 @@ from pathlib import Path
 from .render import MEMBERS, Features, render_tree
 
 WORKLOADS = ("simple", "heavy", "vm", "jump", "heavy_jump")
+HANG_ENV = "CASCADE_STANDIN_HANG"  # where set, a commit of ``append_hang`` hangs
 # Workloads that loop through build_graph and NativeSolver.
 _GRAPH_WORKLOADS = frozenset({"simple", "heavy", "jump", "heavy_jump"})
 
@@ -42,7 +43,7 @@ class Change:
 
     file: str  # path inside the cascade package, e.g. "runtime/resolvers.py"
     function: str  # qualified name, e.g. "ArgumentResolver.resolve"
-    kind: str  # "slowdown" | "speedup" | "calls" | "cost" (more work, same calls)
+    kind: str  # "slowdown" | "speedup" | "calls" | "cost" (more work, same calls) | "hang"
     workloads: tuple[str, ...]  # workloads whose per-iteration cost/calls change
 
 
@@ -457,9 +458,50 @@ def append_slowdown(repo: Path | StandinRepo, label: str, function: str, rounds:
     doing ``rounds`` loops of pure-Python arithmetic (600 ≈ 50 µs) on every
     call. The expectation's changes name the function, then the busy helper.
     """
+    helper = "_busy_" + re.sub(r"\W", "_", label).lower()
+    body = (
+        f"# Injected slowdown ({label}): pure-Python busy work on every call.\n"
+        f"def {helper}() -> int:\n"
+        "    acc = 0\n"
+        f"    for i in range({rounds}):\n"
+        "        acc = (acc * 31 + i) % 1_000_003\n"
+        "    return acc\n\n\n"
+    )
+    return _append_call(repo, label, function, helper, body, "slowdown")
+
+
+def append_hang(
+    repo: Path | StandinRepo, label: str, function: str, workloads: tuple[str, ...]
+) -> str:
+    """Append a commit whose ``function`` never returns where ``HANG_ENV`` is set
+    (it sleeps for an hour): every benchmark of ``workloads`` (those that run it)
+    hangs until asv's timeout stops it; the expectation records them as failing.
+    The instruction counter gives its valgrind child a fixed environment, so it
+    never sees the variable: its own limit (540 s) is more than a test can wait."""
+    helper = "_hang_" + re.sub(r"\W", "_", label).lower()
+    body = (
+        f"# Injected hang ({label}).\n"
+        f"def {helper}() -> None:\n"
+        "    import os\n"
+        "    import time\n\n"
+        f"    if os.environ.get({HANG_ENV!r}):\n"
+        "        time.sleep(3600)\n\n\n"
+    )
+    sha = _append_call(repo, label, function, helper, body, "hang")
+    if isinstance(repo, StandinRepo):
+        last = repo.expected[label]
+        repo.expected[label] = replace(last, fails=last.fails | set(workloads), changes=())
+    return sha
+
+
+def _append_call(
+    repo: Path | StandinRepo, label: str, function: str, helper: str, helper_src: str, kind: str
+) -> str:
+    """Append a commit whose ``function`` first calls the new module-level
+    ``helper`` (defined by ``helper_src``, put above the function's top-level
+    statement)."""
     path = _repo_path(repo)
     source, func, top = _find_function(path, function)
-    helper = "_busy_" + re.sub(r"\W", "_", label).lower()
     lines = source.read_text().splitlines(keepends=True)
 
     body = func.body  # type: ignore[attr-defined]
@@ -470,15 +512,7 @@ def append_slowdown(repo: Path | StandinRepo, label: str, function: str, rounds:
     lines.insert(at, " " * anchor.col_offset + f"{helper}()\n")
 
     top_line = min([top.lineno, *(d.lineno for d in getattr(top, "decorator_list", []))])
-    lines.insert(
-        top_line - 1,
-        f"# Injected slowdown ({label}): pure-Python busy work on every call.\n"
-        f"def {helper}() -> int:\n"
-        "    acc = 0\n"
-        f"    for i in range({rounds}):\n"
-        "        acc = (acc * 31 + i) % 1_000_003\n"
-        "    return acc\n\n\n",
-    )
+    lines.insert(top_line - 1, helper_src)
     new_text = "".join(lines)
     ast.parse(new_text)  # fail here rather than in the benchmark environment
 
@@ -487,8 +521,5 @@ def append_slowdown(repo: Path | StandinRepo, label: str, function: str, rounds:
     has_vm = has_jump or any(path.rglob("runtime/blueprint.py"))
     exists = _exists(Features(vm=has_vm, jump=has_jump))
     hit = tuple(sorted(exists & _FUNCTION_WORKLOADS.get(function, exists)))
-    changes = (
-        Change(rel, function, "slowdown", hit),
-        Change(rel, helper, "slowdown", hit),
-    )
+    changes = (Change(rel, function, kind, hit), Change(rel, helper, kind, hit))
     return add_commit(repo, label, lambda _: source.write_text(new_text), changes)

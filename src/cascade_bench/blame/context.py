@@ -76,8 +76,9 @@ class Run:
     # -- what is measured ---------------------------------------------------
     def reload(self) -> None:
         self.points = results.load_machine(
-            self.suite.results_dir, self.opts.machine, set_aside=self.set_aside
-        )
+            self.suite.results_dir, self.opts.machine, set_aside=self.set_aside,
+            default_timeout=self.suite.default_timeout,
+        )  # fmt: skip
         self.values = {(p.benchmark, p.params, p.commit): p.value for p in self.points}
 
     def value(self, key: SeriesKey, commit: str) -> float | str | None:

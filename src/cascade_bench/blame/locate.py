@@ -129,7 +129,7 @@ def timing_behind_exact(run: Run, located: list[Located]) -> list[Located]:
             continue  # the instructions say what it costs
         if not key.exact:
             continue
-        for timing in _timing_keys(run, key):
+        for timing in _timing_keys(run, key, loc.pair):
             before, after = (run.value(timing, c) for c in loc.pair)
             if (timing, loc.pair) in timed:
                 continue
@@ -146,12 +146,39 @@ def timing_behind_exact(run: Run, located: list[Located]) -> list[Located]:
     return extra
 
 
-def _timing_keys(run: Run, key: SeriesKey) -> list[SeriesKey]:
-    """Wall-time series of the same workload: all its sizes behind an instruction
-    step (its own sizes differ), the same size behind a call-count step."""
+# A sizing run takes each commit's loop 4 times a round, 3 rounds: at 3.6 s a run
+# (HeavyJumpLoop at 03ca59f, n=1000) that is 43 s for one commit.
+SIZING_RUN_LIMIT = 1.0  # seconds a run of the loop may take, as stored
+
+
+def _timing_keys(run: Run, key: SeriesKey, pair: Pair) -> list[SeriesKey]:
+    """The wall-time series that sizes an exact step: the same size behind a
+    call-count step; behind an instruction step (its own sizes differ) the
+    largest loop (start-up weighs least there) whose stored runs next to the pair
+    (the nearest measured commit on each side: probes time nothing) took under
+    ``SIZING_RUN_LIMIT``, else the smallest."""
     if key.signal == "calls":
         return [key.timing()]
     wanted = key.timing().benchmark
     sizes = sorted({SeriesKey(b, p) for (b, p, _) in run.values if b == wanted},
                    key=lambda k: (k.n or 0, k.params))  # fmt: skip
-    return sizes[-1:]  # the largest loop: start-up weighs least there
+    affordable = [k for k in sizes if _seconds_near(run, k, pair) <= SIZING_RUN_LIMIT]
+    return (affordable or sizes[:1])[-1:]
+
+
+def _seconds_near(run: Run, key: SeriesKey, pair: Pair) -> float:
+    """The slower of the stored runs of ``key`` at or before the parent and at or
+    after the culprit, nearest to them (0 when none is stored)."""
+    position = run.history.position
+    lo, hi = position[pair.parent], position[pair.culprit]
+    before: tuple[int, float] | None = None
+    after: tuple[int, float] | None = None
+    for (b, p, c), v in run.values.items():
+        if (b, p) != (key.benchmark, key.params) or not isinstance(v, float) or c not in position:
+            continue
+        at = position[c]
+        if at <= lo and (before is None or at > before[0]):
+            before = (at, v)
+        if at >= hi and (after is None or at < after[0]):
+            after = (at, v)
+    return max((v for _, v in filter(None, (before, after))), default=0.0)
