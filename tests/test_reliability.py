@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from asvtools import write_asv_conf
-from cascade_bench import asv_plugin, results, site
+from cascade_bench import asv_plugin, backfill, results, site
 from cascade_bench.asvconf import load_suite
 from cascade_bench.commands import nightly
 from cascade_bench.model import Blame
@@ -84,9 +84,29 @@ def test_a_benchmark_that_timed_out_is_not_run_again_at_that_commit(
 def test_the_nights_summary_names_what_failed_and_why() -> None:
     failed = [results.Point("ab" * 20, "loops.HeavyJumpLoop.time_loop", ("1000",),
                             results.FAILED, results.failure_reason(240.0, 240.0))]  # fmt: skip
-    text = nightly.summarize("box", ["ab" * 20], [], Blame("box", "t", []), None, set(), [],
-                             failed)  # fmt: skip
+    text = nightly.summarize("box", ["ab" * 20], backfill.Backfilled(), Blame("box", "t", []),
+                             None, set(), [], failed)  # fmt: skip
     assert "1 series failed at new commits:" in text
     assert "`loops.HeavyJumpLoop.time_loop(1000)` at `abababab`: timed out" in text
 
 
+
+
+@pytest.mark.parametrize("measured", [1, 7])
+def test_a_night_that_compared_nothing_never_says_no_regression(measured: int) -> None:
+    new = ["ab" * 20]
+    filled = backfill.Backfilled(["cd" * 20] * (measured - 1), seconds=60.0, budget=900.0)
+    text = nightly.summarize("box", new, filled, Blame("box", "t", []), Blame("box", "t", []),
+                             set(), [], compared=False, measured=measured)  # fmt: skip
+    first = text.splitlines()[0]
+    assert "no regression" not in text
+    if measured == 1:
+        assert first == "## Nightly: nothing to compare yet: one commit measured"
+    else:
+        assert first == "## Nightly: baseline: 7 commits measured; 0 culprit commit(s) among them"
+    if measured == 7:
+        assert ("Back-filled 6 older commit(s) in 60 s (budget 900 s, counted from the night's "
+                "start): 6 with workloads, 0 before any workload (n/a).") in text  # fmt: skip
+    compared = nightly.summarize("box", new, backfill.Backfilled(), Blame("box", "t", []), None,
+                                 set(), [])  # fmt: skip
+    assert compared.splitlines()[0] == "## Nightly: no regression in new commits"

@@ -26,7 +26,7 @@ from asv import util as asv_util
 from asv.machine import Machine, MachineCollection
 from asv.util import UserError
 
-from .. import asvrun, cli_args, fmt, lock, markdown_view, outputs, results, site
+from .. import asvrun, backfill, cli_args, fmt, lock, markdown_view, outputs, results, site
 from ..asvconf import Suite, load_suite, require_machine
 from ..blame import Options, Timings, blame_history
 from ..blame_store import Store, blame_path
@@ -55,20 +55,6 @@ def new_commits(history: History, measured: set[str]) -> list[str]:
     if not on_branch:
         return history.order[-BASELINE_COMMITS:]
     return history.order[history.position[on_branch[-1]] + 1 :]
-
-
-def backfill_order(history: History, measured: set[str]) -> list[str]:
-    """Unmeasured old commits, midpoints of the largest gaps first (a stepped run)."""
-    order, picked = history.order, []
-    known = sorted(history.position[c] for c in measured if c in history.position)
-    gaps = [(a, b) for a, b in zip([-1, *known], known, strict=False) if b - a > 1]
-    while gaps:
-        gaps.sort(key=lambda g: g[1] - g[0])
-        a, b = gaps.pop()
-        mid = (a + b) // 2 if a >= 0 else b // 2
-        picked.append(order[mid])
-        gaps += [g for g in ((a, mid), (mid, b)) if g[1] - g[0] > 1]
-    return picked
 
 
 def _pull(suite: Suite) -> None:
@@ -105,21 +91,12 @@ def _night(suite: Suite, machine: str, args: argparse.Namespace) -> int:
     measured = results.measured_commits(suite.results_dir, machine, set_aside)
     todo = suite.conf_dir / f".cascade-bench-nightly-{machine}.todo"
     new = _benchmark_new(suite, machine, history, measured, todo, phases)
-    backfilled = []
-    if args.backfill_budget:
-        for commit in backfill_order(history, measured | set(new)):
-            if time.monotonic() - started > args.backfill_budget:
-                break
-            phases.timed(
-                lambda c=commit: asvrun.run_commits(suite, [c], ".", machine, ("--skip-existing",)),
-                suite.results_dir, machine, [commit],
-            )  # fmt: skip
-            backfilled.append(commit)
+    backfilled = _backfill(suite, machine, history, measured | set(new), args.backfill_budget,
+                           started, phases)  # fmt: skip
     store = Store.open(blame_path(suite.blame_dir, machine))
     before = store.keys()
-    tonight, merged = _blame_night(
-        suite, machine, history, measured, new, store, args.backfill_budget, started, phases
-    )
+    tonight, merged = _blame_night(suite, machine, history, measured, new, backfilled.commits,
+                                   store, args.backfill_budget, started, phases)  # fmt: skip
     failed = None
     if not args.no_publish and results.has_machine(suite.results_dir, machine):
         try:
@@ -129,7 +106,10 @@ def _night(suite: Suite, machine: str, args: argparse.Namespace) -> int:
     todo.unlink(missing_ok=True)
     aside = [*set_aside, *(Path(p) for p in (merged.set_aside if merged else []))]
     text = summarize(machine, new, backfilled, tonight, merged, before, aside,
-                     _failed_at(suite, machine, new))  # fmt: skip
+                     _failed_at(suite, machine, new),
+                     compared=bool(measured)
+                     and _compared(history, measured | set(backfilled.commits), new),
+                     measured=len(measured | set(new) | set(backfilled.commits)))  # fmt: skip
     if failed:
         text += f"\nNot published: {fmt.markdown_text(failed)}\n"
     print(text)
@@ -146,7 +126,8 @@ def _failed_at(suite: Suite, machine: str, commits: list[str]) -> list[results.P
     if not commits or not results.has_machine(suite.results_dir, machine):
         return []
     wanted = set(commits)
-    points = results.load_machine(suite.results_dir, machine, set_aside=[], commits=commits)
+    points = results.load_machine(suite.results_dir, machine, set_aside=[], commits=commits,
+                                  default_timeout=suite.default_timeout)  # fmt: skip
     return [p for p in points if p.commit in wanted and p.value == results.FAILED]
 
 
@@ -165,6 +146,37 @@ def _restore_machine_file(suite: Suite, machine: str) -> None:
                         Machine.api_version)  # fmt: skip
 
 
+def _backfill(
+    suite: Suite, machine: str, history: History, measured: set[str], budget: float,
+    started: float, phases: Phases,
+) -> backfill.Backfilled:  # fmt: skip
+    """Old commits, one at a time (``backfill.next_commit``), while the night's
+    ``budget`` (seconds since ``started``) lasts."""
+    done = backfill.Backfilled(budget=budget)
+    if not budget:
+        return done
+    points = results.load_machine(suite.results_dir, machine, set_aside=[]) if measured else []
+    before = backfill.without_workloads(points)
+    t0 = time.monotonic()
+    while time.monotonic() - started <= budget:
+        commit = backfill.next_commit(history.order, measured | set(done.commits), before)
+        if commit is None:
+            break
+        log(f"back-filling {commit[:8]} ({len(done.commits) + 1}; "
+            f"{budget - (time.monotonic() - started):.0f} s of the budget left)")  # fmt: skip
+        phases.timed(
+            lambda c=commit: asvrun.run_commits(suite, [c], ".", machine, ("--skip-existing",)),
+            suite.results_dir, machine, [commit],
+        )  # fmt: skip
+        done.commits.append(commit)
+        at = results.load_machine(suite.results_dir, machine, set_aside=[], commits=[commit])
+        if backfill.without_workloads(at):
+            before.add(commit)
+            done.without_workloads.append(commit)
+    done.seconds = time.monotonic() - t0
+    return done
+
+
 def _benchmark_new(
     suite: Suite, machine: str, history: History, measured: set[str], todo: Path, phases: Phases
 ) -> list[str]:
@@ -181,12 +193,20 @@ def _benchmark_new(
     return new
 
 
+def _compared(history: History, earlier: set[str], new: list[str]) -> bool:
+    """Whether the new commits have a measured commit before them to be compared with."""
+    return bool(new) and any(
+        history.position.get(c, len(history.order)) < history.position[new[0]] for c in earlier
+    )
+
+
 def _blame_night(
     suite: Suite,
     machine: str,
     history: History,
     measured: set[str],
     new: list[str],
+    backfilled: list[str],
     store: Store,
     budget: float,
     started: float,
@@ -194,14 +214,16 @@ def _blame_night(
 ) -> tuple[Blame, Blame | None]:
     """The new commits' steps in full, then every step the store does not explain yet
     within what is left of the night's ``budget`` (seconds since ``started``):
-    (tonight's blame, the store after both)."""
+    (tonight's blame, the store after both). Back-filled commits count as measured:
+    a first night with a back-fill attributes across all it measured."""
     tonight = Blame(machine=machine, generated_at="", findings=[])
     merged = None
-    if new and len(measured | set(new)) > 1:
-        first = history.order[history.position[new[0]] - 1] if history.position[new[0]] else None
-        opts = Options(machine=machine, range_spec=f"{first}..{new[-1]}" if first else new[-1])
+    everything = measured | set(new) | set(backfilled)
+    if _compared(history, measured | set(backfilled), new):
+        first = history.order[history.position[new[0]] - 1]
+        opts = Options(machine=machine, range_spec=f"{first}..{new[-1]}")
         tonight, merged = _blame(suite, opts, store, phases)
-    if len(measured | set(new)) > 1:
+    if len(everything) > 1:
         # Everything else the store does not explain yet: steps between back-filled
         # or merged commits. Narrowing and timing only with what is left of the budget.
         left = max(0.0, budget - (time.monotonic() - started))
@@ -220,21 +242,27 @@ def _blame(suite: Suite, opts: Options, store: Store, phases: Phases) -> tuple[B
 def summarize(
     machine: str,
     new: list[str],
-    backfilled: list[str],
+    backfilled: backfill.Backfilled,
     tonight: Blame,
     store: Blame | None,
     before: set[tuple],
     set_aside: list[Path],
     failed: list[results.Point] | None = None,
+    *,
+    compared: bool = True,
+    measured: int = 0,
 ) -> str:
     """The night's Markdown summary: the verdict first, then what was done, and
-    every series that failed (or timed out) at a new commit, with why."""
-    lines = [_verdict(new, tonight), ""]
+    every series that failed (or timed out) at a new commit, with why. ``compared``
+    false (a first night, or new commits with nothing measured before them): the
+    verdict is what the night established over the ``measured`` commits (the
+    store's culprits), never "no regression"."""
+    lines = [_verdict(new, tonight, None if compared else (store, measured)), ""]
     if new:
         lines.append(f"Benchmarked {len(new)} new commit(s) on {fmt.markdown_text(machine)}: "
                      + ", ".join(f"`{c[:8]}`" for c in new[:20]))  # fmt: skip
-    if backfilled:
-        lines.append(f"Back-filled {len(backfilled)} older commit(s).")
+    if backfilled.commits:
+        lines.append(backfilled.line())
     others = [c for c in tonight.culprits if c.kind != "regression"]
     if others:
         lines.append(f"Other culprit commits: {len(others)} (speed-ups, or work changed at no "
@@ -255,8 +283,24 @@ def summarize(
     return "\n".join(lines) + "\n"
 
 
-def _verdict(new: list[str], tonight: Blame) -> str:
-    """The summary's heading, with tonight's culprits when a new commit regressed."""
+def _baseline(store: Blame | None, measured: int) -> str:
+    """The heading of a night that compared no new commit with one measured on an
+    earlier night: what it established, never "no regression"."""
+    if measured < 2:
+        return ("## Nightly: nothing to compare yet: one commit measured\n\n"
+                "The next night compares its new commits with this one; `--backfill-budget` "
+                "measures older commits now.")  # fmt: skip
+    culprits = store.culprits if store is not None else []
+    head = (f"## Nightly: baseline: {measured} commits measured; {len(culprits)} culprit "
+            "commit(s) among them")  # fmt: skip
+    return head + (f"\n\n{markdown_view.markdown(store)}" if culprits and store else "")
+
+
+def _verdict(
+    new: list[str], tonight: Blame, baseline: tuple[Blame | None, int] | None = None
+) -> str:
+    """The summary's heading, with tonight's culprits when a new commit regressed;
+    ``baseline``: (the store, commits measured) on a night that compared nothing."""
     bad = [c for c in tonight.culprits if c.kind == "regression"]
     open_bad = [c for c in tonight.ranges if c.kind == "regression"]
     if not new:
@@ -273,6 +317,8 @@ def _verdict(new: list[str], tonight: Blame) -> str:
             f"## Nightly: regressions in {len(open_bad)} range(s) not narrowed to one commit\n\n"
             f"{markdown_view.markdown(tonight)}"
         )
+    if baseline is not None:
+        return _baseline(*baseline)
     return "## Nightly: no regression in new commits\n"
 
 
