@@ -128,3 +128,17 @@ def test_pages_deploy_only_a_site_that_exists(tmp_path: Path, built: bool) -> No
     assert "steps.site.outputs.exists == 'true'" in upload["if"]
     assert night["outputs"]["site"] == "${{ steps.site.outputs.exists }}"
     assert "needs.night.outputs.site == 'true'" in _nightly()["jobs"]["pages"]["if"]
+
+
+def test_the_pr_gate_counts_instructions_and_comments_on_the_pr() -> None:
+    doc = yaml.safe_load((PROJECT / ".github" / "workflows" / "compare.yml").read_text())
+    inputs = doc[True]["workflow_call"]["inputs"]  # YAML 1.1 reads the key `on` as True
+    bench = re.compile(inputs["bench"]["default"])
+    for name in ("instructions.HeavyJumpLoop.track_instructions_per_iteration(200)",
+                 "loops.HeavyJumpLoop.time_loop(1000)",
+                 "calls.HeavyJumpLoop.track_calls_per_iteration(1000)"):  # fmt: skip
+        assert bench.search(name), name
+    job = doc["jobs"]["compare"]
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "cascade-bench comment" in runs and "--markdown report.md" in runs

@@ -115,6 +115,7 @@ def fixed_point(
     ask: Callable[[], list[Question]],
     measure: Callable[[str, list[str]], bool],
     position: Callable[[str], int],
+    on_round: Callable[[int], None] | None = None,
 ) -> list[Question]:
     """Measure the probe of every open question, ask again, until nothing is open.
 
@@ -123,7 +124,8 @@ def fixed_point(
     asked: an instruction question runs no timing) and says whether it did (False:
     no more builds, for ``--no-build`` or ``--budget``). A (commit, class) measured
     once is not measured again, so a commit that yields no result leaves its
-    question open."""
+    question open. ``on_round(probes)``: before each round, an estimate of the
+    probes still to come (``probes_left``)."""
     asked_at: set[tuple[str, str]] = set()
     while True:
         asked = ask()
@@ -134,10 +136,19 @@ def fixed_point(
                 todo.setdefault(q.probe, set()).add(cls)
         if not todo:
             return asked
+        if on_round is not None:
+            on_round(probes_left(asked))
         for commit in sorted(todo, key=position):
             if not measure(commit, sorted(todo[commit])):
                 return ask()
             asked_at.update((commit, c) for c in todo[commit])
+
+
+def probes_left(asked: list[Question]) -> int:
+    """An estimate of the probes that pin every open question: one bisection per
+    distinct open gap (questions of one gap share their probes)."""
+    gaps = {(q.left, q.right): len(q.unmeasured) for q in asked if q.open}
+    return sum(log2_ceil(n + 1) for n in gaps.values())
 
 
 def log2_ceil(gap: int) -> int:

@@ -6,14 +6,14 @@ import argparse
 import sys
 
 from . import cli_args
-from .commands import blame, compare, merge, nightly, plan, profile, shard
+from .commands import blame, comment, compare, merge, nightly, plan, profile, shard
 from .suite import SuiteError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cascade-bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in (profile, blame, nightly, compare, plan, shard, merge):
+    for command in (profile, blame, nightly, compare, comment, plan, shard, merge):
         command.add_parser(sub)
     return parser
 

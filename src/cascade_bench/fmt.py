@@ -109,3 +109,13 @@ def commits(hashes: list[str], shown: int = 4) -> str:
     """Short hashes, the first ``shown`` of them, then how many more."""
     text = ", ".join(h[:8] for h in hashes[:shown])
     return text + (f" and {len(hashes) - shown} more" if len(hashes) > shown else "")
+
+
+def duration(seconds: float) -> str:
+    """A person's reading of elapsed time: ``45 s``, ``3 min 5 s``, ``1 h 2 min``."""
+    s = max(0, round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60} s"
+    return f"{s // 3600} h {s % 3600 // 60} min"

@@ -19,6 +19,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from asv import util as asv_util
+from asv.machine import Machine, MachineCollection
 from asv.results import Results, get_filename
 from asv.util import UserError
 
@@ -286,3 +288,15 @@ def samples(
         if found:
             return found, res.get_result_stats(benchmark, names)[i]
     return None
+
+
+def restore_machine_file(results_dir: Path, machine: str) -> None:
+    """Where a corrupt machine.json was set aside, asv's own description of the
+    machine (~/.asv-machine.json) writes it again: asv reads no results without it."""
+    if has_machine(results_dir, machine) or not (Path(results_dir) / machine).is_dir():
+        return
+    try:
+        info = MachineCollection.load(machine)
+    except (UserError, OSError, ValueError):
+        return
+    asv_util.write_json(str(machine_file(results_dir, machine)), info, Machine.api_version)

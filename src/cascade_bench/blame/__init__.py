@@ -47,6 +47,7 @@ def blame_history(
         settled = attribute.untimed_noise(run, cache, located)
         found = confirm.confirm(run, located, timings, settled)
         found = attribute.attribute(run, cache, found)
+        cache.close()
         findings, dismissed = assemble.split(located, found)
         return assemble.blame(run, findings, dismissed, narrowed), recheck.Evidence(run)
     finally:

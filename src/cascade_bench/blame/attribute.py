@@ -15,9 +15,10 @@ from pathlib import Path
 
 from .. import funcdiff, history, profiles, relevance, results, signals, suite, wording
 from ..model import CallsChange, Finding, FunctionDiff, Pair, PairKey
+from ..progress import Progress
 from ..steps import SeriesKey, beyond
 from ..suite import SuiteError
-from .context import Located, Run, log
+from .context import Located, Run
 
 
 @dataclass
@@ -30,6 +31,17 @@ class Profiles:
     # (commit, class) measured for a missing profile: never twice (a failing
     # benchmark leaves none, and every finding of the pair would ask again).
     tried: set[tuple[str, str]] = field(default_factory=set)
+    progress: Progress | None = None  # created at the first measurement
+
+    def measuring(self, label: str) -> None:
+        """Say so before measuring for a profile or a count."""
+        if self.progress is None:
+            self.progress = Progress("blame: profiles and counts, commit")
+        self.progress.step(label)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
 
     def profile(self, path: Path) -> pstats.Stats:
         if path not in self.stats:
@@ -101,6 +113,7 @@ def _profile_paths(
             if not fetch or asked in cache.tried or not run.may_build():
                 raise  # the step stands; only its functions are unknown
             cache.tried.add(asked)
+            cache.measuring(f"{commit[:8]} for calls.{key.benchmark_class} (its profile)")
             regex = SeriesKey.classes_regex([key.benchmark_class], "calls")
             run.measure([commit], regex, reload=False)  # profiles only: values unchanged
             paths.append(profiles.stored_path(root, machine, commit, workload, n))
@@ -196,7 +209,8 @@ def _count_instructions(
         if any(isinstance(run.value(k, commit), float) for k in exact):
             continue
         cache.tried.add(asked)
-        log(f"counting {commit[:8]} for {counted}: is the {key.benchmark_class} timing step noise?")
+        cache.measuring(f"{commit[:8]} for {counted}: is the {key.benchmark_class} timing step "
+                        "noise?")  # fmt: skip
         run.measure([commit], SeriesKey.module_classes_regex([counted]))
 
 

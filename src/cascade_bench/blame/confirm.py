@@ -22,8 +22,9 @@ from typing import NamedTuple
 
 from .. import results, signals, verdict
 from ..model import Confirmation, Finding, Pair, PairKey
+from ..progress import Progress
 from ..steps import SeriesKey
-from .context import Located, Run, log
+from .context import Located, Run
 
 
 class SideBySide(NamedTuple):
@@ -86,35 +87,46 @@ def confirm(
         group = (0 if _pair_regresses(located, pair) else 2) if sizes else 1
         return group, -_pair_cost(located, pair)
 
-    for sizes, pair in sorted(jobs, key=rank):
-        (_size_pair if sizes else _confirm_pair)(run, timings, pair, jobs[(sizes, pair)])
+    known = {**timings.previous, **timings.sizes}
+    todo = [job for job in sorted(jobs, key=rank)
+            if any(PairKey.of(k, job[1]) not in known for k in jobs[job])]  # fmt: skip
+    with Progress("blame: side by side, pair", total=len(todo)) as progress:
+        for sizes, pair in todo:
+            (_size_pair if sizes else _confirm_pair)(run, timings, pair, jobs[(sizes, pair)],
+                                                     progress)  # fmt: skip
     return [finding(run, timings, loc, settled.get(PairKey.of(loc.step.series, loc.pair)))
             for loc in located]  # fmt: skip
 
 
-def _confirm_pair(run: Run, timings: Timings, pair: Pair, keys: list[SeriesKey]) -> None:
+def _confirm_pair(
+    run: Run, timings: Timings, pair: Pair, keys: list[SeriesKey], progress: Progress
+) -> None:
     args = verdict.side_by_side_args(run.opts.confirm_rounds)
-    todo = _run_pair(run, pair, keys, timings.previous, "confirming", args)
+    what = f"confirming ({run.opts.confirm_rounds} rounds)"
+    todo = _run_pair(run, pair, keys, timings.previous, what, args, progress)
     if todo:
         timings.keep(run, pair, todo, run.scratch.results_dir)
 
 
-def _size_pair(run: Run, timings: Timings, pair: Pair, keys: list[SeriesKey]) -> None:
+def _size_pair(
+    run: Run, timings: Timings, pair: Pair, keys: list[SeriesKey], progress: Progress
+) -> None:
     what = f"sizing ({verdict.SIZE_ROUNDS} rounds)"
-    for k in _run_pair(run, pair, keys, timings.sizes, what, verdict.sizing_args()):
+    for k in _run_pair(run, pair, keys, timings.sizes, what, verdict.sizing_args(), progress):
         timings.sized[PairKey.of(k, pair)] = _side_by_side(run, run.scratch.results_dir, k, pair)
 
 
 def _run_pair(
-    run: Run, pair: Pair, keys: list[SeriesKey], known: dict, what: str, args: tuple[str, ...]
-) -> list[SeriesKey]:
+    run: Run, pair: Pair, keys: list[SeriesKey], known: dict, what: str, args: tuple[str, ...],
+    progress: Progress,
+) -> list[SeriesKey]:  # fmt: skip
     """Run ``keys`` not ``known`` yet at both commits of ``pair`` into the scratch
     suite with ``args``; the keys run ([] when nothing ran: known, --no-build, budget)."""
     todo = [k for k in keys if PairKey.of(k, pair) not in known]
     if not todo or not run.may_build():
         return []
-    log(f"{what}: {pair.parent[:8]} vs {pair.culprit[:8]} side by side: "
-        + ", ".join(sorted(k.asv_name for k in todo)))  # fmt: skip
+    progress.step(f"{what}: {pair.parent[:8]} vs {pair.culprit[:8]}: "
+                  + ", ".join(sorted(k.asv_name for k in todo)))  # fmt: skip
     run.side_by_side(pair, SeriesKey.exact_regex(todo), args)
     return todo
 

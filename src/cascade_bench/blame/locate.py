@@ -22,8 +22,9 @@ from dataclasses import dataclass, replace
 from .. import bisection
 from ..bisection import Question
 from ..model import Bisect, Pair
+from ..progress import Progress
 from ..steps import SeriesKey, Step
-from .context import Located, Run, log
+from .context import Located, Run
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,13 @@ class Narrowed:
 
 def locate(run: Run) -> Narrowed:
     initial = _measured_per_series(run)
-    final = bisection.fixed_point(
-        lambda: questions(run), lambda c, cls: _probe(run, c, cls), run.history.position.__getitem__
-    )
+    with Progress("blame: narrowing, probe") as progress:
+        final = bisection.fixed_point(
+            lambda: questions(run),
+            lambda c, cls: _probe(run, progress, c, cls),
+            run.history.position.__getitem__,
+            on_round=lambda left: progress.expect(progress.done + left),
+        )
     why_open = {q: _why_open(run, q) for q in final if q.open}
     located = [
         Located(q.step, Pair(q.left, q.right), _bisect(run, q, initial, why_open.get(q)))
@@ -60,12 +65,12 @@ def questions(run: Run) -> list[Question]:
     return [q for q in asked if run.in_range & set(run.history.between(q.left, q.right))]
 
 
-def _probe(run: Run, commit: str, classes: list[str]) -> bool:
+def _probe(run: Run, progress: Progress, commit: str, classes: list[str]) -> bool:
     """Every benchmark of ``classes`` (``module.Class``) at ``commit``; False: no
     more builds allowed."""
     if not run.may_build():
         return False
-    log(f"measuring {commit[:8]} for {', '.join(classes)}")
+    progress.step(f"{commit[:8]} for {', '.join(classes)}")
     run.measure([commit], SeriesKey.module_classes_regex(classes))
     run.probed.add(commit)
     return True

@@ -19,6 +19,7 @@ from pathlib import Path
 from .. import asvrun, cli_args, lock, markdown_view, outputs, terminal_view, verdict
 from ..asvconf import Suite, load_suite, require_machine
 from ..blame import Options, blame_pair
+from ..progress import Progress
 from ..steps import SeriesKey
 from ..suite import SuiteError
 
@@ -54,8 +55,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         with lock.hold(bench.lock_path, "compare"):
             own = bench.derived(where, share_envs=True)
-            print(f"compare: machine {machine}, results in {own.results_dir}", file=sys.stderr)
-            blame = _compare(own, machine, base, head, args.bench, side_by_side)
+            kept = f", results kept in {own.results_dir}" if args.results else ""
+            print(f"compare: {base[:8]} vs {head[:8]} on machine {machine}{kept}", file=sys.stderr)
+            blame = _compare(own, machine, base, head, args.bench, args.rounds, side_by_side)
     finally:
         if not args.results:
             shutil.rmtree(where, ignore_errors=True)
@@ -65,18 +67,29 @@ def run(args: argparse.Namespace) -> int:
     return 1 if blame.counted else 0
 
 
-def _compare(own: Suite, machine: str, base: str, head: str, bench: str, side_by_side: tuple):
+def _compare(
+    own: Suite, machine: str, base: str, head: str, bench: str, rounds: int, side_by_side: tuple
+):  # fmt: skip
     # Wall time side by side (interleaved rounds); the exact signals once each (their
     # setup_cache would run again every round), the calls benchmarks leaving profiles.
-    try:
-        asvrun.run_commits(own, [base, head], f"^(?=loops\\.)(?:{bench})", machine, side_by_side)
-    except asvrun.NoBenchmarks:
-        pass  # no timing selected: the exact signals may still be
-    classes = asvrun.benchmark_classes(own, bench)
-    if not classes:
-        raise SuiteError(f"--bench {bench!r} matches no benchmark of the suite")
-    asvrun.run_commits(own, [base, head], SeriesKey.classes_regex(classes, "calls|instructions"),
-                       machine)  # fmt: skip
+    with Progress("compare", total=2 * rounds + 2) as progress:
+        def timing(h: str) -> None:
+            progress.step(f"wall time, round {progress.done // 2 + 1} of {rounds}: {h}")
+
+        try:
+            asvrun.run_commits(own, [base, head], f"^(?=loops\\.)(?:{bench})", machine,
+                               side_by_side, on_commit=timing)  # fmt: skip
+        except asvrun.NoBenchmarks:
+            pass  # no timing selected: the exact signals may still be
+        classes = asvrun.benchmark_classes(own, bench)
+        if not classes:
+            raise SuiteError(f"--bench {bench!r} matches no benchmark of the suite")
+        progress.expect(progress.done + 2)
+        exact = SeriesKey.classes_regex(classes, "calls|instructions")
+        asvrun.run_commits(
+            own, [base, head], exact, machine,
+            on_commit=lambda h: progress.step(f"instructions, profiles: {h}"),
+        )  # fmt: skip
     return blame_pair(own, Options(machine=machine, bench_regex=bench, build=False), base, head)
 
 

@@ -22,10 +22,6 @@ import sys
 import time
 from pathlib import Path
 
-from asv import util as asv_util
-from asv.machine import Machine, MachineCollection
-from asv.util import UserError
-
 from .. import asvrun, backfill, cli_args, fmt, lock, markdown_view, outputs, results, site
 from ..asvconf import Suite, load_suite, require_machine
 from ..blame import Options, Timings, blame_history
@@ -33,6 +29,7 @@ from ..blame_store import Store, blame_path
 from ..history import History
 from ..model import Blame
 from ..phases import Phases
+from ..progress import Progress
 from ..suite import SuiteError
 
 BASELINE_COMMITS = 1  # a first night benchmarks only the branch head
@@ -87,7 +84,7 @@ def _night(suite: Suite, machine: str, args: argparse.Namespace) -> int:
         _pull(suite)
     history = History(suite)
     set_aside = results.set_aside_machine_files(suite.results_dir)
-    _restore_machine_file(suite, machine)
+    results.restore_machine_file(suite.results_dir, machine)
     measured = results.measured_commits(suite.results_dir, machine, set_aside)
     todo = suite.conf_dir / f".cascade-bench-nightly-{machine}.todo"
     new = _benchmark_new(suite, machine, history, measured, todo, phases)
@@ -131,21 +128,6 @@ def _failed_at(suite: Suite, machine: str, commits: list[str]) -> list[results.P
     return [p for p in points if p.commit in wanted and p.value == results.FAILED]
 
 
-def _restore_machine_file(suite: Suite, machine: str) -> None:
-    """Where a corrupt machine.json was set aside, asv's own description of the
-    machine (~/.asv-machine.json) writes it again: asv reads no results without it."""
-    if results.has_machine(suite.results_dir, machine) or not (
-        suite.results_dir / machine
-    ).is_dir():
-        return
-    try:
-        info = MachineCollection.load(machine)
-    except (UserError, OSError, ValueError):
-        return
-    asv_util.write_json(str(results.machine_file(suite.results_dir, machine)), info,
-                        Machine.api_version)  # fmt: skip
-
-
 def _backfill(
     suite: Suite, machine: str, history: History, measured: set[str], budget: float,
     started: float, phases: Phases,
@@ -158,12 +140,24 @@ def _backfill(
     points = results.load_machine(suite.results_dir, machine, set_aside=[]) if measured else []
     before = backfill.without_workloads(points)
     t0 = time.monotonic()
+    with Progress("nightly: back-filling, commit") as progress:
+        _backfill_loop(suite, machine, history, measured, budget, started, phases, done, before,
+                       progress)  # fmt: skip
+    done.seconds = time.monotonic() - t0
+    return done
+
+
+def _backfill_loop(
+    suite: Suite, machine: str, history: History, measured: set[str], budget: float,
+    started: float, phases: Phases, done: backfill.Backfilled, before: set[str],
+    progress: Progress,
+) -> None:  # fmt: skip
     while time.monotonic() - started <= budget:
         commit = backfill.next_commit(history.order, measured | set(done.commits), before)
         if commit is None:
             break
-        log(f"back-filling {commit[:8]} ({len(done.commits) + 1}; "
-            f"{budget - (time.monotonic() - started):.0f} s of the budget left)")  # fmt: skip
+        left = budget - (time.monotonic() - started)
+        progress.step(f"{commit[:8]} ({fmt.duration(left)} of the budget left)")
         phases.timed(
             lambda c=commit: asvrun.run_commits(suite, [c], ".", machine, ("--skip-existing",)),
             suite.results_dir, machine, [commit],
@@ -173,8 +167,6 @@ def _backfill(
         if backfill.without_workloads(at):
             before.add(commit)
             done.without_workloads.append(commit)
-    done.seconds = time.monotonic() - t0
-    return done
 
 
 def _benchmark_new(
@@ -188,8 +180,11 @@ def _benchmark_new(
     log(f"{len(new)} new commit(s) on {history.branch} for machine {machine}")
     if new:
         todo.write_text("\n".join(new) + "\n")
-        phases.timed(lambda: asvrun.run_commits(suite, new, ".", machine, ("--skip-existing",)),
-                     suite.results_dir, machine, new)  # fmt: skip
+        with Progress("nightly: benchmarking new commits, commit", total=len(new)) as progress:
+            step = lambda h: progress.step(f"{h}: every benchmark")  # noqa: E731
+            phases.timed(lambda: asvrun.run_commits(suite, new, ".", machine,
+                                                    ("--skip-existing",), on_commit=step),
+                         suite.results_dir, machine, new)  # fmt: skip
     return new
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .. import asvrun, cli_args, lock, shards
 from ..asvconf import load_suite, require_machine
+from ..progress import Progress
 from ..suite import SuiteError
 
 
@@ -48,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
     derived = suite.derived(out, share_envs=False)  # own envs: shards may run side by side
     extra = ("--skip-existing",) + (("--quick",) if args.quick else ())
     with lock.hold(derived.lock_path, "shard"):  # its own environments, its own lock
-        asvrun.run_commits(derived, commits, args.bench, machine, extra)
+        with Progress("shard: commit", total=len(commits)) as progress:
+            asvrun.run_commits(derived, commits, args.bench, machine, extra,
+                               on_commit=lambda h: progress.step(f"{h}: {args.bench}"))  # fmt: skip
         doc = shards.write_manifest(out, machine, commits)
     print(f"shard {out}: {len(commits)} commit(s) on machine {machine}, "
           f"suite version {doc['suite_version']}", file=sys.stderr)  # fmt: skip
