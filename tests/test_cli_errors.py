@@ -320,6 +320,18 @@ def test_a_live_profile_that_fails_is_one_line(
     _one_line_error(capsys, args, "ImportError: no cascade")
 
 
+def test_a_profile_without_a_cascade_says_how_to_choose_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # asv's mirror of the repository sits in the project as ./cascade: it must not pass
+    # for an installed Cascade (it once failed with "No module named 'cascade.adapters'").
+    (tmp_path / "cascade" / "packages").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    args = ["profile", "heavy_jump_loop", "-n", "5", "-o", str(tmp_path / "p.prof")]
+    _one_line_error(capsys, args, "give --commit SHA (installed into the suite's asv "
+                    "environment) or --python PATH")  # fmt: skip
+
+
 def test_commands_refuse_while_the_lock_is_held(
     stored: Path, standin: StandinRepo, capsys: pytest.CaptureFixture
 ) -> None:
@@ -516,3 +528,21 @@ def test_the_installed_command_exits_2_with_one_line(tmp_path: Path) -> None:
     command = Path(sys.executable).parent / "cascade-bench"  # pip install -e '.[test]'
     assert command.is_file(), command
     _real_one_line_error(_run(tmp_path, str(command), "blame"), "asv config")
+
+
+def test_every_option_and_positional_has_help_naming_its_default() -> None:
+    import argparse
+
+    from cascade_bench.cli import build_parser
+
+    (sub,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    missing = []
+    for name, parser in sub.choices.items():
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            text = action.help or ""
+            has_default = action.default is not None and action.default is not False
+            if not text or (has_default and "default" not in text):
+                missing.append(f"{name} {action.option_strings or action.dest}")
+    assert not missing

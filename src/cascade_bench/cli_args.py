@@ -25,7 +25,12 @@ def add_machine(p: argparse.ArgumentParser) -> None:
 
 
 def add_bench(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--bench", default=DEFAULT_SERIES, help="regex of benchmark names")
+    p.add_argument(
+        "--bench",
+        default=DEFAULT_SERIES,
+        help="regex of benchmark names (default: wall time, instructions and call counts "
+        "of every workload: %(default)s)",
+    )
 
 
 def add_rounds(p: argparse.ArgumentParser) -> None:
@@ -33,13 +38,14 @@ def add_rounds(p: argparse.ArgumentParser) -> None:
         "--rounds",
         type=int,
         default=CONFIRM_ROUNDS,
-        help="interleaved rounds when timing side by side (at least 6: fewer separate by "
-        "chance more than 1 %% of the time)",
+        help="interleaved rounds when timing side by side (default: %(default)s; at least 6: "
+        "fewer separate by chance more than 1 %% of the time)",
     )
 
 
 def add_top(p: argparse.ArgumentParser, default: int = 5) -> None:
-    p.add_argument("--top", type=int, default=default, help="functions shown per finding")
+    p.add_argument("--top", type=int, default=default,
+                   help="functions shown per finding (default: %(default)s)")  # fmt: skip
 
 
 def add_markdown(p: argparse.ArgumentParser) -> None:

@@ -26,8 +26,8 @@ from ..suite import SuiteError
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compare", help="benchmark BASE and HEAD side by side; name culprits")
-    p.add_argument("base")
-    p.add_argument("head")
+    p.add_argument("base", help="the commit compared against (a SHA, branch or tag)")
+    p.add_argument("head", help="the commit under test (a SHA, branch or tag)")
     cli_args.add_config(p)
     cli_args.add_machine(p)
     cli_args.add_bench(p)

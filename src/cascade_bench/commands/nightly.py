@@ -39,9 +39,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("nightly", help="benchmark new commits, blame, publish, summarize")
     cli_args.add_config(p)
     cli_args.add_machine(p)
-    p.add_argument("--backfill-budget", type=float, default=0, help="seconds for old history")
+    p.add_argument("--backfill-budget", type=float, default=0,
+                   help="seconds of the night (from its start) for measuring older commits "
+                   "and blaming their steps (default: %(default)s, none)")  # fmt: skip
     p.add_argument("--summary", help="write the Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)")
-    p.add_argument("--no-publish", action="store_true")
+    p.add_argument("--no-publish", action="store_true",
+                   help="leave the published report (asv publish) as it is")  # fmt: skip
     p.add_argument("--no-pull", action="store_true", help="do not fetch the repository first")
     p.set_defaults(func=run)
 

@@ -20,6 +20,9 @@ from ..suite import ROOT, SuiteError, eras, profile_store, profiling
 
 PROFILE_SCRIPT = ROOT / "envtools" / "profile_workload.py"
 DEFAULT_N = 1000
+NO_CASCADE = 4  # profile_workload.py's exit status without a Cascade
+# pstats comes with Python; snakeviz with the suite's "viewer" extra.
+VIEW = "read it with: python -m pstats {0}; or snakeviz {0} after pip install -e '.[viewer]'"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +34,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--python", help="interpreter with Cascade installed (default: this one)")
     cli_args.add_machine(p)
     cli_args.add_config(p)
-    p.add_argument("-o", "--output", help="where to write the .prof (snakeviz FILE)")
+    p.add_argument("-o", "--output",
+                   help="where to write the .prof (default: profile_WORKLOAD_N.prof here)")
     cli_args.add_top(p, default=20)
     p.add_argument("--list", action="store_true", help="list the workloads")
     p.set_defaults(func=run)
@@ -70,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             envs.install_commit(suite, python, commit)
             _profile_live(python, workload, n, out)
     _print(profiles.load_raw(out), workload, n, args.top)
-    print(f"wrote {out} (open with: snakeviz {out})")
+    print(f"wrote {out} ({VIEW.format(out)})")
     return 0
 
 
@@ -83,6 +87,11 @@ def _profile_live(python: Path, workload: str, n: int, out: Path) -> None:
         text=True,
         check=False,
     )
+    if proc.returncode == NO_CASCADE:
+        raise SuiteError(
+            f"no Cascade is installed for {python}: give --commit SHA (installed into the "
+            "suite's asv environment) or --python PATH (an interpreter with Cascade)"
+        )
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines() or ["failed"]
         raise SuiteError(lines[-1])
@@ -101,7 +110,7 @@ def _print_stored(args: argparse.Namespace, n: int) -> int:
     _print(stats, workload, n, args.top, source=path)
     if args.output:
         profile_store().export_prof(path, Path(args.output))
-        print(f"wrote {args.output} (open with: snakeviz {args.output})")
+        print(f"wrote {args.output} ({VIEW.format(args.output)})")
     return 0
 
 
