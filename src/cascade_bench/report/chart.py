@@ -1,12 +1,16 @@
 """The picture of a finding: where the time went, parent vs culprit, per loop iteration.
 
-Two horizontal bar panels (own time, cumulative time) over the top functions of the
-ranked diff; changed functions have bold red labels. Drawn with matplotlib's SVG
-backend through ``Figure`` directly, so pyplot's global backend is never touched.
+Two horizontal bar panels over the top functions of the ranked diff, in the table's
+order: bytecodes per iteration (deterministic, the table's ranking; own time where no
+bytecodes are stored) and cumulative time; changed functions have bold red labels.
+The title names the loop size of the profiles it shows, which the page links. Drawn
+with matplotlib's SVG backend through ``Figure`` directly, so pyplot's global
+backend is never touched.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -61,14 +65,17 @@ def draw_diff(finding: Finding, dest: Path, top: int = TOP) -> Path | None:
     import matplotlib  # heavy: only when a picture is drawn
 
     fig, axes = _figure(len(fns))
-    for ax, attr, title in (
-        (axes[0], "own", "own time per iteration"),
-        (axes[1], "cumulative", "cumulative time per iteration"),
-    ):
+    first = (
+        ("bytecodes", "bytecodes per iteration (deterministic)")
+        if all(f.bytecodes is not None for f in fns)
+        else ("own", "own time per iteration")
+    )
+    for ax, (attr, title) in zip(axes, (first, ("cumulative", "cumulative time per iteration")),
+                                 strict=True):  # fmt: skip
         _panel(ax, finding, fns, attr, title)
     _label_functions(axes[0], fns)
     axes[1].legend(loc="lower right", fontsize=10)
-    params = fmt.params(finding.params)
+    params = profile_size(finding) or fmt.params(finding.params)
     fig.suptitle(
         _plain(
             f"{finding.workload or finding.benchmark}({params}): "
@@ -82,6 +89,12 @@ def draw_diff(finding: Finding, dest: Path, top: int = TOP) -> Path | None:
     with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "cascade-bench"}):
         fig.savefig(dest, format="svg", metadata={"Date": None})
     return dest
+
+
+def profile_size(finding: Finding) -> str | None:
+    """``n=1000`` from the culprit's profile path (``…/n=1000.prof.gz``), if linked."""
+    match = re.search(r"n=(\d+)", str((finding.profiles or {}).get("culprit", "")))
+    return f"n={match.group(1)}" if match else None
 
 
 def _figure(n: int) -> tuple[Any, Any]:
@@ -108,7 +121,10 @@ def _panel(ax: Any, finding: Finding, fns: list[FunctionDiff], attr: str, title:
     ys = list(range(len(fns)))
     culprit_color = CULPRIT_COLOR.get(finding.kind, CULPRIT_COLOR["regression"])
     pairs = [getattr(f, attr) for f in fns]
-    name, scale = fmt.time_unit(max(max(p) for p in pairs) or 1e-9)
+    if attr == "bytecodes":
+        name, scale = "bytecodes per iteration", 1.0
+    else:
+        name, scale = fmt.time_unit(max(max(p) for p in pairs) or 1e-9)
     before = [p[0] / scale for p in pairs]
     after = [p[1] / scale for p in pairs]
     h = 0.38
