@@ -12,10 +12,10 @@ from cascade_bench.report import chart
 
 def _finding(with_bytecodes: bool) -> Finding:
     def fn(name: str, k: float) -> FunctionDiff:
+        codes = (100.0, 100.0 + 300 * k) if with_bytecodes else None
         return FunctionDiff(file="cascade/runtime/engine.py", function=name, cascade=True,
                             calls=(1.0, 1.0), primitive_calls=(1.0, 1.0), own=(1e-6, 3e-6 * k),
-                            cumulative=(2e-6, 4e-6 * k),
-                            bytecodes=(100.0, 100.0 + 300 * k) if with_bytecodes else None)  # fmt: skip
+                            cumulative=(2e-6, 4e-6 * k), bytecodes=codes)  # fmt: skip
 
     commit = Commit(hash="b" * 40, short="b" * 8, subject="s", author="Ada")
     return Finding(
