@@ -3,13 +3,18 @@
 asv runs publishers after copying its site template into ``html_dir`` and before
 writing ``index.json``; ours writes ``html/cascade-bench/`` from the blame store and
 adds a link to it in asv's ``index.html`` (its navigation bar) and ``error.html``
-(where asv's page sends a browser that cannot load asv's scripts from their CDNs).
-It never builds or runs anything.
+(where asv's page would send a browser that cannot load its scripts). asv's pages
+load jQuery, flot, bootstrap and friends from CDNs; the site gets the copies in
+``vendor/`` (from the npm registry, pinned: ``envtools/vendor_report_assets.py``)
+and asv's pages point at them, so the published site works offline. It never
+builds or runs anything.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +56,26 @@ def inject_link(page: Path, href: str = f"{REPORT_DIR}/index.html") -> bool:
         text = text[: body.end()] + banner + text[body.end() :]
     page.write_text(text, encoding="utf-8")
     return True
+
+
+VENDOR = Path(__file__).with_name("vendor")
+
+
+def ship_assets(html_dir: Path) -> int:
+    """Copy the vendored scripts and styles into ``html_dir/vendor`` and point asv's
+    pages at them instead of their CDNs; the number of addresses replaced."""
+    replaces = json.loads((VENDOR / "assets.json").read_text(encoding="utf-8"))["replaces"]
+    (html_dir / "vendor").mkdir(parents=True, exist_ok=True)
+    for name in set(replaces.values()):
+        shutil.copyfile(VENDOR / name, html_dir / "vendor" / name)
+    count = 0
+    for page in html_dir.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for url, name in replaces.items():
+            count += text.count(url)
+            text = text.replace(url, f"vendor/{name}")
+        page.write_text(text, encoding="utf-8")
+    return count
 
 
 def _site_info(conf: Any, benchmarks: Any, revisions: dict[str, int]) -> SiteInfo:
@@ -103,4 +128,5 @@ class CascadeRegressions(OutputPublisher):
         blame_dir = (conf_dir / conf.results_dir).parent / "blame"
         site = _site_info(conf, benchmarks, revisions)
         index = publish_report(conf_dir, blame_dir, html_dir, site)
-        log.info(f"cascade-bench report: {index}")
+        shipped = ship_assets(html_dir)
+        log.info(f"cascade-bench report: {index}; {shipped} CDN address(es) served from vendor/")
