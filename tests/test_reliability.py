@@ -105,8 +105,9 @@ def test_a_night_that_compared_nothing_never_says_no_regression(measured: int) -
     else:
         assert first == "## Nightly: baseline: 7 commits measured; 0 culprit commit(s) among them"
     if measured == 7:
-        assert ("Back-filled 6 older commit(s) in 60 s (budget 900 s, counted from the night's "
-                "start): 6 with workloads, 0 before any workload (n/a).") in text  # fmt: skip
+        assert ("Back-filled 6 older commit(s) in 60 s (until 900 s into the night; blame "
+                "narrows with the rest of the budget): 6 with workloads, 0 before any workload "
+                "(n/a).") in text  # fmt: skip
     compared = nightly.summarize("box", new, backfill.Backfilled(), Blame("box", "t", []), None,
                                  set(), [])  # fmt: skip
     assert compared.splitlines()[0] == "## Nightly: no regression in new commits"

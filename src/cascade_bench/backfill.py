@@ -66,5 +66,6 @@ class Backfilled:
         """Where the budget went, for the summary."""
         live = len(self.commits) - len(self.without_workloads)
         return (f"Back-filled {len(self.commits)} older commit(s) in {self.seconds:.0f} s "
-                f"(budget {self.budget:.0f} s, counted from the night's start): {live} with "
-                f"workloads, {len(self.without_workloads)} before any workload (n/a).")  # fmt: skip
+                f"(until {self.budget:.0f} s into the night; blame narrows with the rest of "
+                f"the budget): {live} with workloads, {len(self.without_workloads)} before any "
+                "workload (n/a).")  # fmt: skip
