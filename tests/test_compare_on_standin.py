@@ -45,7 +45,11 @@ def test_slowdown_fails_and_names_the_function(
     assert f"confirmed side by side ({ROUNDS} rounds each, separated)" in md.read_text(), out
     # Measured in a results directory of its own, on a machine it names: the
     # history's results (here: none yet) are never written by a comparison.
-    assert f"compare: machine {compare_project.machine}, results in " in proc.stderr
+    assert (f"compare: {base[:8]} vs {head[:8]} on machine {compare_project.machine}, "
+            f"results kept in {kept.resolve() / 'results'}") in proc.stderr  # fmt: skip
+    assert "built 2 commit(s) for this run" in proc.stdout  # what it installed, not 0
+    # Progress, a line per round and commit (stderr is no terminal here).
+    assert f"compare 1/{2 * int(ROUNDS) + 2}: wall time, round 1 of {ROUNDS}: " in proc.stderr
     assert not list(compare_project.results_dir.rglob("*.json")), "compare wrote into the history"
     assert not list(compare_project.profiles_dir.rglob("*.prof.gz"))
     # ... and filed under the machine it named (the suite's plugin ran there).

@@ -339,3 +339,31 @@ def test_a_hanging_workload_is_named_and_its_timeout_paid_once(
     # Two sizes, each stopped once (2 rounds without the suite's plugin: 4 x 6 s).
     seconds = doc["results"]["loops.VMCountdown.time_loop"][col]
     assert 2 * TIMEOUT <= seconds < 3 * TIMEOUT, seconds
+
+
+def test_a_first_night_with_a_backfill_attributes_what_it_measured(
+    standin: StandinRepo, tmp_path_factory, shared_envs
+) -> None:
+    """From empty results: the night benchmarks the head, back-fills older commits
+    in half of its budget, blames across all of them with the rest, and its summary
+    says what it established (never "no regression"). It shows progress as it goes."""
+    repo = tmp_path_factory.mktemp("first-night-repo") / "cascade"
+    subprocess.run(["git", "clone", "-q", str(standin.path), str(repo)], check=True)
+    project = make_asv_project(tmp_path_factory.mktemp("first-night"), repo, envs=shared_envs)
+    summary = project.conf_dir / "first.md"
+    proc = project.cli("nightly", "--machine", project.machine, "--backfill-budget", "240",
+                       "--no-publish", "--summary", str(summary))  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-3000:]
+    text = summary.read_text()
+    first = text.splitlines()[0]
+    measured = len(_result_files(project))
+    assert measured >= 3, proc.stderr[-3000:]
+    assert first.startswith(f"## Nightly: baseline: {measured} commits measured; "), first
+    assert "no regression" not in text
+    assert "Back-filled" in text and "before any workload (n/a)" in text
+    store = blame_store.load_blame(_store(project))
+    assert store.findings  # the stand-in's injected changes, found among what it measured
+    assert "culprit commit(s) among them" in first
+    # Progress, one line per step (stderr is no terminal here).
+    assert "nightly: benchmarking new commits, commit 1/1: " in proc.stderr
+    assert "nightly: back-filling, commit 1: " in proc.stderr and " elapsed" in proc.stderr

@@ -14,6 +14,7 @@ import re
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from .. import asvrun, cli_args, lock, markdown_view, outputs, terminal_view, verdict
@@ -90,7 +91,8 @@ def _compare(
             own, [base, head], exact, machine,
             on_commit=lambda h: progress.step(f"instructions, profiles: {h}"),
         )  # fmt: skip
-    return blame_pair(own, Options(machine=machine, bench_regex=bench, build=False), base, head)
+    blame = blame_pair(own, Options(machine=machine, bench_regex=bench, build=False), base, head)
+    return replace(blame, built=sorted({base, head}))  # both installed above, not by blame
 
 
 def _check_bench(bench: Suite, regex: str) -> None:
