@@ -19,7 +19,6 @@ COMMITS = [f"c{i:02d}" for i in range(17)]
 POS = {c: i for i, c in enumerate(COMMITS)}
 CALLS = SeriesKey("calls.VMCountdown.track_calls_per_iteration", ("1000",))
 JUMP = SeriesKey("calls.ExplicitJumpLoop.track_calls_per_iteration", ("1000",))
-INSTR = SeriesKey("instructions.VMCountdown.track_instructions_per_iteration", ("200",))
 
 
 def _between(a: str, b: str) -> list[str]:
@@ -33,7 +32,6 @@ class Simulated:
         self.truth = truth
         self.known = {key: {c: truth[key][POS[c]] for c in first} for key in truth}
         self.builds: list[str] = []
-        self.asked: list[tuple[str, tuple[str, ...]]] = []  # (commit, classes) per build
         self.silent: set[str] = set()  # commits where asv records nothing
 
     def series(self) -> dict[SeriesKey, list[tuple[str, float | str]]]:
@@ -46,7 +44,6 @@ class Simulated:
         if not self.may_build:
             return False
         self.builds.append(commit)
-        self.asked.append((commit, tuple(classes)))
         if commit in self.silent:
             return True
         for key in self.truth:
@@ -135,23 +132,6 @@ def test_series_share_builds_and_steps_of_other_series_stay_separate() -> None:
     assert _steps(final, CALLS) == [("c08", "c09")]
     assert _steps(final, JUMP) == [("c08", "c09"), ("c11", "c12")]
     assert len(sim.builds) == len(set(sim.builds))  # never the same commit twice
-
-
-def test_call_counts_wait_for_the_instruction_count_then_ask_at_the_pair_it_pinned() -> None:
-    sim = Simulated({INSTR: _levels((9, 130.0)), CALLS: _levels((9, 150.0))}, ["c00", "c16"])
-    final = sim.run()
-    assert _steps(final, INSTR) == _steps(final, CALLS) == [("c08", "c09")]
-    counted = [c for c, classes in sim.asked if "instructions.VMCountdown" in classes]
-    profiled = [c for c, classes in sim.asked if "calls.VMCountdown" in classes]
-    assert len(counted) == 4 and sorted(profiled) == ["c08", "c09"]  # not 4 ride-alongs
-
-
-def test_a_call_count_step_elsewhere_in_the_gap_is_still_bisected() -> None:
-    # Instructions step at 9, calls at 12 (the work moved at no measurable cost):
-    # after the pair 8..9, the calls question narrows the rest of its own gap.
-    sim = Simulated({INSTR: _levels((9, 130.0)), CALLS: _levels((12, 150.0))}, ["c00", "c16"])
-    final = sim.run()
-    assert _steps(final, CALLS) == [("c11", "c12")] and _steps(final, INSTR) == [("c08", "c09")]
 
 
 def test_no_build_and_silent_commits_leave_questions_open_and_end() -> None:

@@ -131,9 +131,9 @@ def fixed_point(
         asked = ask()
         todo: dict[str, set[str]] = {}
         for q in asked:
-            probe = _probe_of(q, asked, asked_at)
-            if probe is not None:
-                todo.setdefault(probe, set()).add(q.series.module_class)
+            cls = q.series.module_class
+            if q.open and (q.probe, cls) not in asked_at:
+                todo.setdefault(q.probe, set()).add(cls)
         if not todo:
             return asked
         if on_round is not None:
@@ -142,33 +142,6 @@ def fixed_point(
             if not measure(commit, sorted(todo[commit])):
                 return ask()
             asked_at.update((commit, c) for c in todo[commit])
-
-
-def _probe_of(
-    q: Question, asked: list[Question], asked_at: set[tuple[str, str]]
-) -> str | None:
-    """The commit to measure for ``q`` now, or None.
-
-    A question of another signal waits while an instruction question of the same
-    workload over the same commits is being bisected (the exact count pins the
-    commit in the fewest probes, and costs least to measure), then asks first at
-    the commits that bisection pinned: call counts and wall time usually step
-    there too, and attribution needs the profiles of exactly those commits."""
-    cls = q.series.module_class
-    if not q.open:
-        return None
-    if q.series.signal != "instructions" and q.series.workload is not None:
-        counts = [o for o in asked if o.series.signal == "instructions"
-                  and o.series.workload == q.series.workload]  # fmt: skip
-        inside = set(q.unmeasured)
-        if any(o.open and (o.probe, o.series.module_class) not in asked_at
-               and inside & {o.left, o.right, *o.unmeasured} for o in counts):  # fmt: skip
-            return None
-        for o in counts:
-            for c in (o.right, o.left):
-                if not o.open and c in inside and (c, cls) not in asked_at:
-                    return c
-    return q.probe if (q.probe, cls) not in asked_at else None
 
 
 def probes_left(asked: list[Question]) -> int:
