@@ -35,6 +35,7 @@ MARKED_BY_FIXTURE = {
         "compare_project",  # test_compare_on_standin.py
         "live_run",  # test_live_profile.py
         "night_project",  # test_nightly_on_standin.py
+        "first_night_project",  # test_nightly_on_standin.py
         "real_run",  # test_real_cascade.py
         "published",  # test_report.py
         "sharded",  # test_shards.py

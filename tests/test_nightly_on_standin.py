@@ -341,15 +341,21 @@ def test_a_hanging_workload_is_named_and_its_timeout_paid_once(
     assert 2 * TIMEOUT <= seconds < 3 * TIMEOUT, seconds
 
 
+@pytest.fixture
+def first_night_project(standin: StandinRepo, tmp_path_factory, shared_envs) -> AsvProject:
+    """A project with no results yet over a clone of the stand-in."""
+    repo = tmp_path_factory.mktemp("first-night-repo") / "cascade"
+    subprocess.run(["git", "clone", "-q", str(standin.path), str(repo)], check=True)
+    return make_asv_project(tmp_path_factory.mktemp("first-night"), repo, envs=shared_envs)
+
+
 def test_a_first_night_with_a_backfill_attributes_what_it_measured(
-    standin: StandinRepo, tmp_path_factory, shared_envs
+    first_night_project: AsvProject,
 ) -> None:
     """From empty results: the night benchmarks the head, back-fills older commits
     in half of its budget, blames across all of them with the rest, and its summary
     says what it established (never "no regression"). It shows progress as it goes."""
-    repo = tmp_path_factory.mktemp("first-night-repo") / "cascade"
-    subprocess.run(["git", "clone", "-q", str(standin.path), str(repo)], check=True)
-    project = make_asv_project(tmp_path_factory.mktemp("first-night"), repo, envs=shared_envs)
+    project = first_night_project
     summary = project.conf_dir / "first.md"
     proc = project.cli("nightly", "--machine", project.machine, "--backfill-budget", "240",
                        "--no-publish", "--summary", str(summary))  # fmt: skip
