@@ -309,6 +309,8 @@ def _verdict(
         return (
             "## Nightly: nothing new\n\nNo new commits since the last run; nothing was benchmarked."
         )
+    if baseline is not None:  # the store's culprits hold tonight's too
+        return _baseline(*baseline)
     if bad:
         return (
             f"## Nightly: {len(bad)} culprit commit(s) with regressions\n\n"
@@ -319,8 +321,6 @@ def _verdict(
             f"## Nightly: regressions in {len(open_bad)} range(s) not narrowed to one commit\n\n"
             f"{markdown_view.markdown(tonight)}"
         )
-    if baseline is not None:
-        return _baseline(*baseline)
     return "## Nightly: no regression in new commits\n"
 
 
