@@ -108,11 +108,11 @@ def _night(suite: Suite, machine: str, args: argparse.Namespace) -> int:
             failed = str(exc)  # the night's summary still goes out
     todo.unlink(missing_ok=True)
     aside = [*set_aside, *(Path(p) for p in (merged.set_aside if merged else []))]
+    compared = bool(measured) and _compared(history, measured | set(backfilled.commits), new)
+    now = results.measured_commits(suite.results_dir, machine, [])  # blame's probes too
     text = summarize(machine, new, backfilled, tonight, merged, before, aside,
-                     _failed_at(suite, machine, new),
-                     compared=bool(measured)
-                     and _compared(history, measured | set(backfilled.commits), new),
-                     measured=len(measured | set(new) | set(backfilled.commits)))  # fmt: skip
+                     _failed_at(suite, machine, new), compared=compared,
+                     measured=len(now))  # fmt: skip
     if failed:
         text += f"\nNot published: {fmt.markdown_text(failed)}\n"
     print(text)
