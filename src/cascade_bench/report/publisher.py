@@ -13,6 +13,7 @@ builds or runs anything.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -70,19 +71,22 @@ def ship_assets(html_dir: Path) -> int:
     (html_dir / "vendor").mkdir(parents=True, exist_ok=True)
     for name in set(replaces.values()):
         shutil.copyfile(VENDOR / name, html_dir / "vendor" / name)
+    # The tag's subresource integrity names the CDN's file: each gets ours, computed once.
+    swaps = []
+    for url, name in replaces.items():
+        digest = base64.b64encode(hashlib.sha512((VENDOR / name).read_bytes()).digest()).decode()
+        tag = re.compile(r'<(?:script|link)\b[^>]*"' + re.escape(url) + r'"[^>]*>')
+        swaps.append((tag, url, f"vendor/{name}", f'integrity="sha512-{digest}"'))
+
+    def local(m: re.Match, url: str, path: str, integrity: str) -> str:
+        return re.sub(r'integrity="[^"]*"', integrity, m.group(0).replace(url, path))
+
     count = 0
     for page in html_dir.glob("*.html"):
         text = page.read_text(encoding="utf-8")
-        for url, name in replaces.items():
-            # The tag's subresource integrity names the CDN's file: give it ours.
-            digest = base64.b64encode(hashlib.sha512((VENDOR / name).read_bytes()).digest())
-            tag = re.compile(r'<(?:script|link)\b[^>]*"' + re.escape(url) + r'"[^>]*>')
-
-            def local(m: re.Match, url: str = url, name: str = name, digest: bytes = digest) -> str:
-                out = m.group(0).replace(url, f"vendor/{name}")
-                return re.sub(r'integrity="[^"]*"', f'integrity="sha512-{digest.decode()}"', out)
-
-            text, n = tag.subn(local, text)
+        for tag, url, path, integrity in swaps:
+            text, n = tag.subn(functools.partial(local, url=url, path=path, integrity=integrity),
+                               text)  # fmt: skip
             count += n
         page.write_text(text, encoding="utf-8")
     return count
